@@ -1,0 +1,45 @@
+// Runs on a worker thread inside the kernel process, so it stays responsive while the main thread
+// is stuck in user code. The host writes one byte to the kernel's interrupt pipe (fd 3) per
+// interrupt. Three cases:
+//  - main thread inside a synchronous cell run (guard counter > 0): SIGINT, which `breakOnSigint`
+//    turns into an exception in that run;
+//  - main thread busy elsewhere (an async continuation spinning, heartbeat stale): the inspector's
+//    Runtime.terminateExecution stops that microtask; the event loop carries on with state intact;
+//  - main thread idle (awaiting timers): only the soft interrupt below is needed.
+// In every case the main thread gets an 'interrupt' message to abort the cell's signal, cancel its
+// timers and end it.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as inspector from 'node:inspector';
+import * as net from 'node:net';
+
+interface InterruptWorkerData { shared: SharedArrayBuffer; fd: number }
+const { shared, fd } = workerData as InterruptWorkerData;
+/** [0] = nesting depth of guarded synchronous runs, [1] = main-thread heartbeat counter. */
+const state = new Int32Array(shared);
+
+const STALE_MS = 250;
+
+const session = new inspector.Session();
+session.connectToMainThread();
+
+function heartbeatStale(): Promise<boolean> {
+  const before = Atomics.load(state, 1);
+  return new Promise(resolve => setTimeout(() => resolve(Atomics.load(state, 1) === before), STALE_MS));
+}
+
+async function interrupt(): Promise<void> {
+  parentPort!.postMessage('interrupt');
+  if (Atomics.load(state, 0) > 0) {
+    process.kill(process.pid, 'SIGINT');
+    return;
+  }
+  if (await heartbeatStale()) {
+    // Re-check: the guarded run may have started meanwhile; SIGINT is the safe tool there.
+    if (Atomics.load(state, 0) > 0) process.kill(process.pid, 'SIGINT');
+    else session.post('Runtime.terminateExecution');
+  }
+}
+
+const pipe = new net.Socket({ fd, readable: true, writable: false });
+pipe.on('data', (bytes: Buffer) => { for (let i = 0; i < bytes.length; i++) void interrupt(); });
+pipe.on('error', () => { /* host gone: the main thread notices the IPC disconnect */ });
