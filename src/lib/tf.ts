@@ -59,6 +59,13 @@ async function choose(requested: string): Promise<BackendInfo> {
   return { name: 'cpu', detail: 'pure JavaScript (slow: for small tensors only)', requested, skipped };
 }
 
+/** The cpu backend prints advice to install tfjs-node on its first use. We report the backend and
+ *  why faster ones were skipped ourselves (backendInfo, status bar), so that banner is noise in cells. */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
 /** Picks the backend once; later calls return the same promise. */
 export function ready(): Promise<BackendInfo> {
   if (!initialising) {
@@ -66,7 +73,7 @@ export function ready(): Promise<BackendInfo> {
     if (!(BACKEND_CHOICES as readonly string[]).includes(requested)) {
       initialising = Promise.reject(new Error(`CONVNET_BACKEND must be one of ${BACKEND_CHOICES.join(', ')}; got '${requested}'`));
     } else {
-      initialising = choose(requested).then(chosen => (info = chosen));
+      initialising = choose(requested).then(chosen => { silenceCpuBanner(); return (info = chosen); });
     }
   }
   return initialising;
