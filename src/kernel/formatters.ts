@@ -38,8 +38,9 @@ export interface TensorStats {
   inf: number;
 }
 
-/** How values were mapped to 0..255: 'unit' v*255 for [0,1], 'byte' v for [0,255],
- *  'minmax' (v-min)/(max-min)*255 otherwise. Rounded half up, clamped; NaN -> 0, +Inf -> 255, -Inf -> 0. */
+/** How values were mapped to 0..255: 'unit' v*255 for [0,1], 'byte' v for [0,255] (both with 0.1% slack
+ *  for float rounding), 'minmax' (v-min)/(max-min)*255 otherwise. Rounded half up, clamped;
+ *  NaN -> 0, +Inf -> 255, -Inf -> 0. */
 export type ImageScale = 'unit' | 'byte' | 'minmax';
 
 export interface TensorImage {
@@ -206,10 +207,15 @@ export function imageGeometry(shape: readonly number[]): ImageGeometry | undefin
   return { height, width, channels };
 }
 
+/** Float32 arithmetic overshoots a range a little: tf.linspace(0, 1, 784) ends at 1.0000103. Values this
+ *  close to the range (a fraction of its top end) still count as in it; the excess is clamped. */
+const SCALE_TOLERANCE = 1e-3;
+
 function chooseScale(stats: TensorStats): ImageScale {
   if (stats.min === null || stats.max === null) return 'minmax';
-  if (stats.min >= 0 && stats.max <= 1) return 'unit';
-  if (stats.min >= 0 && stats.max <= 255) return 'byte';
+  const within = (top: number) => stats.min! >= -SCALE_TOLERANCE * top && stats.max! <= top * (1 + SCALE_TOLERANCE);
+  if (within(1)) return 'unit';
+  if (within(255)) return 'byte';
   return 'minmax';
 }
 
