@@ -1,7 +1,7 @@
 // Position lookups through the two source maps a compiled cell carries:
 // final script -> esbuild's JavaScript (magic-string, one segment per character) and
 // esbuild's JavaScript -> cell source (esbuild, one segment per token).
-import { TraceMap, originalPositionFor, traceSegment, LEAST_UPPER_BOUND } from '@jridgewell/trace-mapping';
+import { TraceMap, originalPositionFor, LEAST_UPPER_BOUND } from '@jridgewell/trace-mapping';
 
 /** Line 1-based, column 0-based (UTF-16 code units), as source maps count them. */
 export interface SourcePosition {
@@ -10,14 +10,15 @@ export interface SourcePosition {
 }
 
 /**
- * Follows a position in the script we run back to the cell source.
- * `rewriteMap` is hires, so a column without its own segment lies in inserted glue and gives null
- * (looking up the nearest segment to the left would blame whatever user code precedes the glue).
+ * Follows a position in the script we run back to the cell source. The rewrite map is hires, but glue
+ * that replaced code (an import statement, `import(` -> `__cnb_import(`) has one segment at its start,
+ * so take the nearest segment at or before the column; a line that starts with glue (the prologue, the
+ * `f = ` before a hoisted function) has none there, which gives null.
  */
 export function traceToSource(rewriteMap: TraceMap, transpileMap: TraceMap, position: SourcePosition): SourcePosition | null {
-  const segment = traceSegment(rewriteMap, position.line - 1, position.column);
-  if (!segment || segment.length < 4 || segment[0] !== position.column) return null;
-  return traceTranspiled(transpileMap, { line: segment[2] + 1, column: segment[3] });
+  const transpiled = originalPositionFor(rewriteMap, position);
+  if (transpiled.line === null) return null;
+  return traceTranspiled(transpileMap, { line: transpiled.line, column: transpiled.column });
 }
 
 /** A position in esbuild's output mapped to the cell source; esbuild maps tokens, so the token at or before it. */
