@@ -32,15 +32,27 @@ export class KernelStatusBar implements vscode.Disposable {
     const info = await kernel.info();
     const state = session.busy ? '$(sync~spin)' : '$(circle-filled)';
     if (!info) { this.item.text = `${state} ConvNet`; this.item.show(); return; }
-    const backend = info.backend ? info.backend.name : 'TF.js not loaded';
+    const b = info.backend;
     const memory = info.memory.tensors !== undefined
       ? ` · ${info.memory.tensors} tensors, ${formatBytes(info.memory.tensorBytes ?? 0)}` : '';
-    this.item.text = `${state} ConvNet: ${backend}${memory}`;
-    this.item.tooltip = new vscode.MarkdownString([
+    // A warning icon when the requested backend is not the one in use (or runs on a software GPU), or when a
+    // faster backend was passed over for a reason the user can fix (say, a missing Vulkan driver).
+    const fixable = b?.skipped?.filter(s => s.fix) ?? [];
+    const icon = b && (b.warning || fixable.length) ? `${state} $(warning)` : state;
+    this.item.text = `${icon} ConvNet: ${b ? `${b.name}${b.detail ? ` (${shorten(b.detail, 36)})` : ''}` : 'TF.js not loaded'}${memory}`;
+    const lines = [
       `**ConvNet kernel** pid ${info.pid}, Node ${info.node}`,
-      info.backend ? `Backend: ${info.backend.name}: ${info.backend.detail}` : 'The course library loads on the first `import ... from \'convnet\'`.',
-      `Kernel memory: ${formatBytes(info.memory.rssBytes)} resident`,
-    ].join('\n\n'));
+      b ? `Backend: **${b.name}**: ${md(b.detail)}` : 'The course library loads on the first `import ... from \'convnet\'`.',
+    ];
+    if (b?.warning) lines.push(`$(warning) ${md(b.warning)}`);
+    if (b?.skipped?.length) {
+      lines.push(['Passed over:', ...b.skipped.map(s => `- ${s.name}: ${md(s.reason)}${s.fix ? `. *To use it:* ${md(s.fix)}` : ''}`)].join('\n'));
+    }
+    if (b) lines.push('Choose with the `convnetNotebooks.backend` setting.');
+    lines.push(`Kernel memory: ${formatBytes(info.memory.rssBytes)} resident`);
+    const tooltip = new vscode.MarkdownString(lines.join('\n\n'), true);
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = b?.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 
@@ -49,6 +61,15 @@ export class KernelStatusBar implements vscode.Disposable {
     this.item.dispose();
     this.disposables.forEach(d => d.dispose());
   }
+}
+
+/** Reasons hold file names and options (libvulkan.so.1, allow_unsafe_apis): show them as written. */
+function md(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#|~]/g, c => `\\${c}`);
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function formatBytes(n: number): string {

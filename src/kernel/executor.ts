@@ -11,6 +11,7 @@ import { formatValue } from './formatters';
 import { guardedSync, isSigintInterruption } from './guard';
 import type { ModuleLoader } from './modules';
 import { OutputChannel } from './outputChannel';
+import { dropForeignHandlers } from './processHandlers';
 import { formatError } from './stack';
 
 /** Thrown into the awaiting executor (never into user code) when the running cell is interrupted. */
@@ -123,6 +124,7 @@ export class Executor {
         await this.output.error(formatError(error, this.cells));
       }
     } finally {
+      dropForeignHandlers(); // a cell may have required a module that installs rethrowing handlers
       await this.output.drained();
       this.current = undefined;
       this.send({ type: 'done', requestId: request.requestId, success, interrupted, durationMs: Date.now() - started });
@@ -131,10 +133,16 @@ export class Executor {
 
   /** Called for errors no cell awaited (a timer callback throwing, a floating rejected promise). */
   reportUncaught(error: unknown, kind: 'exception' | 'rejection'): void {
-    if (isSigintInterruption(error)) { this.interrupt(); return; }
-    const f = formatError(error, this.cells);
-    const head = kind === 'rejection' ? 'Unhandled promise rejection' : 'Uncaught exception';
-    this.output.stream('stderr', `${head}: ${[`${f.ename}: ${f.evalue}`, ...f.traceback.slice(1)].join('\n')}\n`);
+    // Never throw from here: an exception inside Node's uncaught-exception handler ends the process.
+    try {
+      if (isSigintInterruption(error)) { this.interrupt(); return; }
+      const f = formatError(error, this.cells);
+      const head = kind === 'rejection' ? 'Unhandled promise rejection' : 'Uncaught exception';
+      const frames = f.traceback.filter(l => /^\s+at /.test(l));
+      this.output.stream('stderr', `${head}: ${[`${f.ename}: ${f.evalue}`, ...frames].join('\n')}\n`);
+    } catch (e) {
+      this.send({ type: 'log', level: 'error', text: `kernel: could not report an uncaught ${kind}: ${String(e)}` });
+    }
   }
 
   private installTimers(): void {

@@ -5,6 +5,7 @@ import type { HostToKernel, KernelInfo, KernelToHost } from '../protocol/message
 import { Executor } from './executor';
 import { startInterruptWorker } from './guard';
 import { ModuleLoader } from './modules';
+import { installProcessHandlers } from './processHandlers';
 
 if (!process.send) {
   console.error('dist/kernel.js is the ConvNet Notebooks kernel: it is started by the extension or by `convnet-notebooks run`.');
@@ -20,8 +21,7 @@ const libraryPath = path.join(__dirname, 'lib.js');
 const loader = new ModuleLoader({ notebookDir: process.cwd(), libraryPath });
 const executor = new Executor(send, loader);
 
-process.on('uncaughtException', error => executor.reportUncaught(error, 'exception'));
-process.on('unhandledRejection', reason => executor.reportUncaught(reason, 'rejection'));
+installProcessHandlers((error, kind) => executor.reportUncaught(error, kind));
 
 const interruptFd = Number(process.env.CONVNET_INTERRUPT_FD);
 if (Number.isInteger(interruptFd) && interruptFd > 2) startInterruptWorker(interruptFd, () => executor.interrupt());
@@ -41,7 +41,11 @@ process.on('message', (message: HostToKernel) => {
       queue = queue.then(() => executor.reset());
       break;
     case 'info':
-      send({ type: 'info', requestId: message.requestId, info: kernelInfo() });
+      try {
+        send({ type: 'info', requestId: message.requestId, info: kernelInfo() });
+      } catch (e) {
+        send({ type: 'log', level: 'warn', text: `kernel: info failed: ${(e as Error).message}` });
+      }
       break;
     case 'shutdown':
       process.exit(0);
@@ -62,17 +66,23 @@ function kernelInfo(): KernelInfo {
   };
   // Only report the library once a cell loaded it: requiring it here would start TF.js needlessly.
   const lib = require.cache[libraryPath]?.exports as undefined | {
-    backendInfo?: () => { name: string; detail?: string };
+    backendInfo?: () => { name: string; detail?: string; warning?: string; skipped?: { name: string; reason: string; fix?: string }[] };
     tf?: { memory(): { numTensors: number; numBytes: number } };
   };
   if (lib?.backendInfo) {
     const b = lib.backendInfo();
     info.backend = { name: b.name, detail: b.detail ?? '' };
+    if (b.warning) info.backend.warning = b.warning;
+    if (b.skipped?.length) info.backend.skipped = b.skipped.map(s => ({ name: s.name, reason: s.reason, ...(s.fix ? { fix: s.fix } : {}) }));
   }
   if (lib?.tf) {
-    const m = lib.tf.memory();
-    info.memory.tensors = m.numTensors;
-    info.memory.tensorBytes = m.numBytes;
+    try {
+      const m = lib.tf.memory();
+      info.memory.tensors = m.numTensors;
+      info.memory.tensorBytes = m.numBytes;
+    } catch {
+      // The backend is still initialising (tf.memory() throws until it is ready): no figures yet.
+    }
   }
   return info;
 }

@@ -5,6 +5,7 @@
 import { builtinModules, createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { dropForeignHandlers } from './processHandlers';
 
 export interface ModuleLoaderOptions {
   /** The notebook's folder: relative specifiers and workspace packages resolve from here. */
@@ -36,6 +37,14 @@ export class ModuleLoader {
 
   /** Resolves and loads a module; the result always has a `default`, like an ES namespace. */
   async import(specifier: unknown): Promise<Record<string, unknown>> {
+    try {
+      return await this.load(specifier);
+    } finally {
+      dropForeignHandlers(); // see processHandlers.ts: a loaded module may have added rethrowing handlers
+    }
+  }
+
+  private async load(specifier: unknown): Promise<Record<string, unknown>> {
     if (typeof specifier !== 'string' || specifier === '') {
       throw new TypeError(`import: the module specifier must be a non-empty string, got ${typeof specifier}`);
     }

@@ -65,4 +65,8 @@ export interface KernelInfo {
 export interface BackendSummary {
   name: string;
   detail: string;
+  /** Set when the requested backend is not in use, or runs degraded (a software GPU adapter). */
+  warning?: string;
+  /** Faster backends passed over, with why; `fix` when the user can do something about it. */
+  skipped?: { name: string; reason: string; fix?: string }[];
 }

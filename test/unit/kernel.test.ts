@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KernelClient } from '../../src/kernel/client';
-import { errorOf, run, startKernel } from './kernelHarness';
+import { KernelClient } from '../../src/kernel/client';
+import { errorOf, KERNEL_PATH, ROOT, run, startKernel } from './kernelHarness';
 
 describe('kernel process (black box over the protocol)', function () {
   this.timeout(60000);
@@ -176,6 +176,24 @@ describe('kernel process (black box over the protocol)', function () {
     await fresh.ready;
     assert.equal((await run(fresh, '6 * 7')).result, '42');
     await fresh.shutdown();
+  });
+
+  it('stays alive on a stray exception after the wasm backend (emscripten) is loaded', async () => {
+    const k = KernelClient.start({ kernelPath: KERNEL_PATH, cwd: ROOT, env: { CONVNET_BACKEND: 'wasm' } });
+    try {
+      await k.ready;
+      const imported = await run(k, "import { tf, backendInfo } from 'convnet';\nbackendInfo().name");
+      assert.equal(imported.result, "'wasm'", JSON.stringify(imported.outputs));
+      const info = await k.info();
+      assert.ok(info && info.memory.tensors !== undefined, 'info works once the backend is ready');
+      const r = await run(k, "setTimeout(() => { throw new Error('stray'); }, 5);\nawait sleep(50);\n'alive'");
+      assert.equal(r.outcome.status, 'ok');
+      assert.equal(r.result, "'alive'");
+      assert.match(r.stderr, /Uncaught exception: Error: stray/);
+      assert.equal((await run(k, 'Promise.reject(new Error("floating")); await sleep(20); 7')).result, '7');
+    } finally {
+      await k.shutdown();
+    }
   });
 
   it('reports an uncaught exception from a timer on stderr without killing the kernel', async () => {
