@@ -73,6 +73,12 @@ export async function runNotebook(options: RunOptions): Promise<RunSummary> {
         if (!kernel.alive) break;
       }
     }
+    // The backend is part of every result: say which one ran the maths, and any fallback.
+    const info = await kernel.info();
+    if (info?.backend) {
+      progress(`backend: ${info.backend.name} (${info.backend.detail})`);
+      if (info.backend.warning) progress(`warning: ${info.backend.warning}`);
+    }
   } finally {
     await kernel.shutdown();
   }
