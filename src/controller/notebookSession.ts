@@ -21,8 +21,8 @@ export class NotebookSession implements vscode.Disposable {
   private executionOrder = 0;
   private draining = false;
   private interruptTimer: NodeJS.Timeout | undefined;
-  /** Why we ended the kernel ourselves, so the running cell is told the right story. */
-  private killReason: 'restart' | 'interrupt-timeout' | undefined;
+  /** Kernels we ended ourselves, and why, so their running cell is told the right story. */
+  private readonly killReasons = new WeakMap<KernelClient, 'restart' | 'interrupt-timeout'>();
 
   constructor(readonly notebook: vscode.NotebookDocument, private readonly options: SessionOptions) {}
 
@@ -51,7 +51,7 @@ export class NotebookSession implements vscode.Disposable {
       this.options.log(`kernel did not stop within ${interruptTimeoutSeconds} s: restarting it`);
       void vscode.window.showWarningMessage(
         `The kernel did not respond to the interrupt within ${interruptTimeoutSeconds} s and was restarted; its variables are lost.`);
-      this.killReason = 'interrupt-timeout';
+      this.killReasons.set(kernel, 'interrupt-timeout');
       kernel.kill();
     }, interruptTimeoutSeconds * 1000);
   }
@@ -61,8 +61,10 @@ export class NotebookSession implements vscode.Disposable {
     this.cancelQueued();
     const old = this.kernel;
     this.kernel = undefined;
-    this.killReason = 'restart';
-    if (old) await old.shutdown(500);
+    if (old) {
+      this.killReasons.set(old, 'restart');
+      await old.shutdown(500);
+    }
     this.executionOrder = 0;
     this.startKernel();
     this.options.onKernelChanged();
@@ -108,8 +110,7 @@ export class NotebookSession implements vscode.Disposable {
       const cellName = `Cell ${execution.cell.index + 1}`;
       const outcome = await kernel.execute(execution.cell.document.getText(), language, cellName, m => execution.onOutput(m));
       if (outcome.status === 'died') {
-        const reason = this.killReason;
-        this.killReason = undefined;
+        const reason = this.killReasons.get(kernel);
         this.options.log(`kernel ended while running ${cellName}: ${reason ?? outcome.message}`);
         this.cancelQueued();
         if (this.kernel === kernel) { this.kernel = undefined; this.options.onKernelChanged(); }
