@@ -1,0 +1,206 @@
+"""The PyTorch peer of bench/workloads/*.mjs: the same shapes, ops, seeded weights and inputs, optimiser
+and check values, in torch's natural NCHW layout. Each setup(cfg) returns (step, info, images); step()
+returns the check value the TF.js side returns for the same work.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from seeded import he_uniform, uniform
+
+# ---- VGG-16 blocks 1-4 (bench/workloads/vgg.mjs) ----
+VGG_BLOCKS = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512]]
+
+
+def vgg_layers():
+    layers, cin, k = [], 3, 0
+    for b, block in enumerate(VGG_BLOCKS):
+        for i, cout in enumerate(block):
+            layers.append(dict(name=f'conv{b + 1}_{i + 1}', block=b, cin=cin, cout=cout, seed=100 + k))
+            cin, k = cout, k + 1
+    return layers
+
+
+def conv_weight(seed, cin, cout):
+    """Seeded [3, 3, cin, cout] (the TF.js layout) permuted to torch's [cout, cin, 3, 3]."""
+    return he_uniform(9 * cin * cout, seed, 9 * cin).reshape(3, 3, cin, cout).permute(3, 2, 0, 1).contiguous()
+
+
+def nchw(flat, n, size, c=3):
+    """A seeded NHWC buffer as an NCHW tensor."""
+    return flat.reshape(n, size, size, c).permute(0, 3, 1, 2).contiguous()
+
+
+def make_vgg():
+    return [dict(L, w=conv_weight(L['seed'], L['cin'], L['cout']), b=uniform(L['cout'], L['seed'] + 100, -0.01, 0.01))
+            for L in vgg_layers()]
+
+
+def vgg_forward(net, x, pool):
+    out, h = {}, x
+    for L in net:
+        if L['block'] > 0 and L['name'].endswith('_1'):
+            h = F.max_pool2d(h, 2) if pool == 'max' else F.avg_pool2d(h, 2)
+        h = torch.relu(F.conv2d(h, L['w'], L['b'], padding=1))
+        out[L['name']] = h
+    return out
+
+
+# ---- style step (bench/workloads/style.mjs) ----
+STYLE_LAYERS = ['conv1_2', 'conv2_2', 'conv3_3', 'conv4_3']
+CONTENT_LAYER = 'conv4_2'
+
+
+def gram(f):
+    _, c, h, w = f.shape
+    m = f.reshape(c, h * w)
+    return m @ m.t() / (h * w * c)
+
+
+def setup_style(cfg):
+    size = cfg['size']
+    net = make_vgg()
+    content = nchw(uniform(size * size * 3, 11), 1, size)
+    style = nchw(uniform(size * size * 3, 12), 1, size)
+    with torch.no_grad():
+        c, s = vgg_forward(net, content, 'avg'), vgg_forward(net, style, 'avg')
+        target_content = c[CONTENT_LAYER]
+        target_gram = {n: gram(s[n]) for n in STYLE_LAYERS}
+    img = content.clone().requires_grad_(True)
+    opt = torch.optim.Adam([img], lr=0.02, betas=(0.9, 0.999), eps=1e-7)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        f = vgg_forward(net, img, 'avg')
+        loss = ((f[CONTENT_LAYER] - target_content) ** 2).mean()
+        for n in STYLE_LAYERS:
+            loss = loss + 1e3 * ((gram(f[n]) - target_gram[n]) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step, {}, 1
+
+
+# ---- triplet step (bench/workloads/triplet.mjs) ----
+ENCODER = [(32, 2, False), (64, 1, True), (128, 1, True), (256, 1, True), (256, 1, False)]
+EMBEDDING, MARGIN, PER_ID = 128, 0.2, 4
+
+
+def conv_same(x, w, stride):
+    """TF's 'same' padding: when the total is odd the extra row/column goes after (bottom/right)."""
+    size, k = x.shape[-1], w.shape[-1]
+    out = -(-size // stride)
+    total = max((out - 1) * stride + k - size, 0)
+    before, after = total // 2, total - total // 2
+    if before == after:
+        return F.conv2d(x, w, stride=stride, padding=before)
+    return F.conv2d(F.pad(x, (before, after, before, after)), w, stride=stride)
+
+
+def batch_hard_loss(emb, labels):
+    sq = (emb * emb).sum(1, keepdim=True)
+    d = torch.sqrt(torch.relu(sq - 2 * (emb @ emb.t()) + sq.t()) + 1e-12)
+    same = (labels[:, None] == labels[None, :]).float()
+    hard_pos = (d * (same - torch.eye(len(labels)))).max(1).values
+    hard_neg = (d + same * 1e6).min(1).values
+    return torch.relu(hard_pos - hard_neg + MARGIN).mean()
+
+
+def setup_triplet(cfg):
+    batch, size = cfg['batch'], cfg['size']
+    convs, cin = [], 3
+    for i, (cout, stride, pool) in enumerate(ENCODER):
+        convs.append(dict(w=conv_weight(300 + i, cin, cout).requires_grad_(True), stride=stride, pool=pool,
+                          gamma=torch.ones(cout, requires_grad=True), beta=torch.zeros(cout, requires_grad=True)))
+        cin = cout
+    a = math.sqrt(3 / cin)
+    dw = uniform(cin * EMBEDDING, 320, -a, a).reshape(cin, EMBEDDING).requires_grad_(True)
+    db = torch.zeros(EMBEDDING, requires_grad=True)
+    params = [t for c in convs for t in (c['w'], c['gamma'], c['beta'])] + [dw, db]
+    x = nchw(uniform(batch * size * size * 3, 21), batch, size)
+    labels = torch.arange(batch) // PER_ID
+    opt = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+
+    def encode():
+        h = x
+        for c in convs:
+            h = conv_same(h, c['w'], c['stride'])
+            h = torch.relu(F.batch_norm(h, None, None, c['gamma'], c['beta'], training=True, eps=1e-3))
+            if c['pool']:
+                h = F.max_pool2d(h, 2)
+        e = h.mean((2, 3)) @ dw + db
+        return e / torch.sqrt((e * e).sum(1, keepdim=True) + 1e-10)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = batch_hard_loss(encode(), labels)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step, {'parameters': sum(p.numel() for p in params)}, batch
+
+
+# ---- activation sweep (bench/workloads/sweep.mjs) ----
+SWEEP_LAYERS = ['conv1_2', 'conv2_2', 'conv3_3', 'conv4_3']
+
+
+def setup_sweep(cfg):
+    size, images, batch = cfg['size'], cfg['images'], cfg['batch']
+    net = make_vgg()
+    batches = [uniform(batch * size * size * 3, 1000 + i).reshape(batch, size, size, 3) for i in range(images // batch)]
+
+    @torch.no_grad()
+    def step():
+        best = {}
+        for bi, nhwc in enumerate(batches):
+            f = vgg_forward(net, nhwc.permute(0, 3, 1, 2).contiguous(), 'max')
+            for n in SWEEP_LAYERS:
+                mx, pos = f[n].flatten(2).max(2)  # [b, c] each
+                v, j = mx.max(0)  # best image of this batch per channel
+                if n not in best:
+                    best[n] = dict(value=v, image=j + bi * batch, pos=pos.gather(0, j[None])[0])
+                else:
+                    better = v > best[n]['value']
+                    best[n]['value'] = torch.where(better, v, best[n]['value'])
+                    best[n]['image'] = torch.where(better, j + bi * batch, best[n]['image'])
+                    best[n]['pos'] = torch.where(better, pos.gather(0, j[None])[0], best[n]['pos'])
+        return float(sum(best[n]['value'].double().sum() for n in SWEEP_LAYERS))
+    return step, {}, images
+
+
+# ---- pairwise distances (bench/workloads/distances.mjs) ----
+def setup_distances(cfg):
+    n, d = cfg['n'], cfg['d']
+    e = uniform(n * d, 31, -1, 1).reshape(n, d)
+
+    @torch.no_grad()
+    def step():
+        sq = (e * e).sum(1, keepdim=True)
+        dist = torch.sqrt(torch.relu(sq - 2 * (e @ e.t()) + sq.t()))
+        return float(dist[1].double().mean())
+    return step, {}, n
+
+
+# ---- matmul (bench/workloads/matmul.mjs) ----
+def setup_matmul(cfg):
+    n = cfg['n']
+    a = uniform(n * n, 41, -1, 1).reshape(n, n)
+    b = uniform(n * n, 42, -1, 1).reshape(n, n)
+
+    @torch.no_grad()
+    def step():
+        return float((a @ b)[0].double().sum())
+    return step, {}, 0
+
+
+class Skipped(Exception):
+    pass
+
+
+def setup_face(cfg):
+    raise Skipped('no PyTorch peer for the course\'s pretrained face encoder')
+
+
+SETUP = dict(style=setup_style, triplet=setup_triplet, sweep=setup_sweep, face=setup_face,
+             distances=setup_distances, matmul=setup_matmul)

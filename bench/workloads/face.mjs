@@ -1,0 +1,39 @@
+// Face encodings per second with the course's pretrained face encoder (`convnet.face`), batches of
+// aligned face crops in, 128-d embeddings out. Until the library has the encoder this workload reports
+// why it was skipped; it is detected at run time so that nothing here changes when it lands.
+// Expected API (adjust here when it lands): face.loadEncoder() -> { inputSize, encode(x: Tensor4D): Tensor2D }.
+import { uniform } from './seeded.mjs';
+
+export const name = 'face';
+export const describe = 'face encodings per second with the pretrained face encoder (convnet.face)';
+export const NOT_BUILT = 'the pretrained face encoder is not built yet';
+
+export function variants(o) {
+  return [{ id: `face-b${o.faceBatch}`, workload: name, cfg: { batch: o.faceBatch }, label: `face encode b${o.faceBatch}` }];
+}
+
+/** FLOPs: unknown until the encoder exists (reported as null; images/s is the measure here). */
+export function flops() { return { total: null }; }
+
+export class Skipped extends Error {}
+
+export async function setup(tf, { batch }, lib) {
+  const face = lib?.face;
+  if (!face) throw new Skipped(lib ? NOT_BUILT : 'stock TF.js has no course library (convnet.face)');
+  const load = face.loadEncoder ?? face.loadFaceEncoder;
+  if (typeof load !== 'function') throw new Skipped(`convnet.face has no loadEncoder(); it exports: ${Object.keys(face).join(', ')}`);
+  const enc = await load.call(face);
+  const size = enc.inputSize ?? 160;
+  const x = tf.tensor4d(uniform(batch * size * size * 3, 51), [batch, size, size, 3]);
+  return {
+    images: batch,
+    info: { inputSize: size },
+    async step() {
+      const e = enc.encode(x);
+      const v = await e.data();
+      e.dispose();
+      return v[0];
+    },
+    dispose() { x.dispose(); enc.dispose?.(); },
+  };
+}
