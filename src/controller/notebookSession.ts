@@ -120,6 +120,8 @@ export class NotebookSession implements vscode.Disposable {
           return;
         }
       }
+      // Like Jupyter's Run All: later cells usually depend on the one that failed, so they don't run.
+      if (outcome.status !== 'ok') this.cancelQueued();
       await execution.finish(outcome);
     } catch (e) {
       this.options.log(`internal error running a cell: ${(e as Error).stack}`);

@@ -8,7 +8,7 @@ import { compileCell, CompileError, type CompiledCell } from './compiler';
 import { installCapture } from './capture';
 import { createDisplay } from './display';
 import { formatValue } from './formatters';
-import { guardedSync, isSigintInterruption } from './guard';
+import { guardedSync, isSigintInterruption, markCellEnd, markCellStart } from './guard';
 import type { ModuleLoader } from './modules';
 import { OutputChannel } from './outputChannel';
 import { dropForeignHandlers } from './processHandlers';
@@ -100,6 +100,7 @@ export class Executor {
     this.lastRequestId = request.requestId;
     const execution = new Execution(request.requestId);
     this.current = execution;
+    markCellStart();
     let success = false;
     let interrupted = false;
     try {
@@ -126,6 +127,7 @@ export class Executor {
     } finally {
       dropForeignHandlers(); // a cell may have required a module that installs rethrowing handlers
       await this.output.drained();
+      markCellEnd();
       this.current = undefined;
       this.send({ type: 'done', requestId: request.requestId, success, interrupted, durationMs: Date.now() - started });
     }

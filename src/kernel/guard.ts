@@ -2,8 +2,21 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-const shared = new SharedArrayBuffer(8);
+/** [0] depth of guarded synchronous runs, [1] heartbeat, [2] generation of the running cell
+ *  (incremented at each start), [3] 1 while a cell runs. See interruptWorker.ts. */
+const shared = new SharedArrayBuffer(16);
 const state = new Int32Array(shared);
+
+/** Marks a cell as running; returns its generation, which interrupts name to hit only this cell. */
+export function markCellStart(): number {
+  const generation = Atomics.add(state, 2, 1) + 1;
+  Atomics.store(state, 3, 1);
+  return generation;
+}
+
+export function markCellEnd(): void {
+  Atomics.store(state, 3, 0);
+}
 
 /** Runs `fn` marked as a synchronous guarded section: an interrupt then arrives as SIGINT, which
  *  vm's `breakOnSigint` turns into an exception inside `fn`. */
@@ -21,7 +34,11 @@ let heartbeat: NodeJS.Timeout | undefined;
 /** Starts the interrupt worker on the given pipe fd; `onInterrupt` runs on the main thread. */
 export function startInterruptWorker(fd: number, onInterrupt: () => void): Worker {
   const worker = new Worker(path.join(__dirname, 'kernel-interrupt-worker.js'), { workerData: { shared, fd } });
-  worker.on('message', m => { if (m === 'interrupt') onInterrupt(); });
+  // The worker names the cell it was asked to stop: an interrupt that arrives after that cell ended
+  // must not hit the next one.
+  worker.on('message', (m: { type: string; generation: number }) => {
+    if (m.type === 'interrupt' && m.generation === Atomics.load(state, 2) && Atomics.load(state, 3) === 1) onInterrupt();
+  });
   worker.unref();
   heartbeat = setInterval(() => Atomics.add(state, 1, 1), 50);
   heartbeat.unref();

@@ -14,7 +14,7 @@ import * as net from 'node:net';
 
 interface InterruptWorkerData { shared: SharedArrayBuffer; fd: number }
 const { shared, fd } = workerData as InterruptWorkerData;
-/** [0] = nesting depth of guarded synchronous runs, [1] = main-thread heartbeat counter. */
+/** Layout in guard.ts: [0] guarded-run depth, [1] heartbeat, [2] running cell's generation, [3] running flag. */
 const state = new Int32Array(shared);
 
 const STALE_MS = 250;
@@ -27,13 +27,18 @@ function heartbeatStale(): Promise<boolean> {
   return new Promise(resolve => setTimeout(() => resolve(Atomics.load(state, 1) === before), STALE_MS));
 }
 
+/** True while the cell that was running when the interrupt arrived is still running. */
+const sameCell = (generation: number) => Atomics.load(state, 3) === 1 && Atomics.load(state, 2) === generation;
+
 async function interrupt(): Promise<void> {
-  parentPort!.postMessage('interrupt');
+  const generation = Atomics.load(state, 2);
+  if (Atomics.load(state, 3) !== 1) return; // nothing running: an interrupt must not hit a later cell
+  parentPort!.postMessage({ type: 'interrupt', generation });
   if (Atomics.load(state, 0) > 0) {
     process.kill(process.pid, 'SIGINT');
     return;
   }
-  if (await heartbeatStale()) {
+  if (await heartbeatStale() && sameCell(generation)) {
     // Re-check: the guarded run may have started meanwhile; SIGINT is the safe tool there.
     if (Atomics.load(state, 0) > 0) process.kill(process.pid, 'SIGINT');
     else session.post('Runtime.terminateExecution');

@@ -110,6 +110,23 @@ describe('kernel process (black box over the protocol)', function () {
     assert.equal(Number((await run(kernel, 'ticks')).result), a, 'the interval stopped');
   });
 
+  it('an interrupt never hits the cell that runs after the interrupted one', async () => {
+    for (let i = 0; i < 3; i++) {
+      const pending = run(kernel, 'while (true) await sleep(10);');
+      await new Promise(r => setTimeout(r, 100));
+      kernel.interrupt();
+      assert.equal((await pending).outcome.status, 'interrupted');
+      // Busy for longer than the interrupt worker's escalation delay (250 ms), sync and async.
+      const next = await run(kernel, 'const t0 = Date.now(); while (Date.now() - t0 < 400) {}\nawait sleep(1);\nconst t1 = Date.now(); while (Date.now() - t1 < 400) {}\nanswer');
+      assert.equal(next.outcome.status, 'ok', JSON.stringify(next.outputs));
+      assert.equal(next.result, '42');
+    }
+    // An interrupt while nothing runs is ignored, and does not hit the next cell either.
+    kernel.interrupt();
+    await new Promise(r => setTimeout(r, 50));
+    assert.equal((await run(kernel, 'const t2 = Date.now(); while (Date.now() - t2 < 400) {}\nanswer')).result, '42');
+  });
+
   it('gives library loops an AbortSignal that fires on interrupt', async () => {
     const pending = run(kernel, [
       "const k = (globalThis as any)[Symbol.for('convnet.kernel')];",

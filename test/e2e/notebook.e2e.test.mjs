@@ -1,0 +1,175 @@
+// End to end: a real VS Code (code-server) in headless Chromium, driven like a user. Opens
+// samples/00-getting-started.ipynb (a temp copy) through Quick Open, clicks Run All, finds the tensor
+// renderer's DOM inside the notebook's output webview, reads its canvas pixels, and saves screenshots
+// to test-results/. Env: E2E_VSIX=<file.vsix> tests the packaged extension installed with
+// --install-extension instead of the development folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startCodeServer, launchChromium, remoteUri, repoRoot as root, tempCopy, openNotebookWithQuickOpen } from '../lib/server.mjs';
+
+const results = path.join(root, 'test-results');
+fs.mkdirSync(results, { recursive: true });
+for (const f of ['e2e-failure.png', 'e2e-notebook.png', 'e2e-tensor.png']) fs.rmSync(path.join(results, f), { force: true });
+const NOTEBOOK = '00-getting-started.ipynb';
+const IMAGE_SHAPE = '28,28,1'; // the sample's image tensor
+const extensionPath = path.resolve(process.env.EXT_DEVELOPMENT_PATH || root);
+
+let server, browser, page, ws;
+before(async () => {
+  ws = tempCopy(path.join(root, 'samples'), 'convnet-e2e-ws-'); // the UI run never touches committed files
+  server = await startCodeServer({ logFile: path.join(results, 'code-server-e2e.log'), installVsix: process.env.E2E_VSIX });
+  console.log(`code-server up in ${server.startMs} ms`);
+  browser = await launchChromium();
+  // Tall enough for the whole sample: VS Code renders outputs only for cells in view, and the
+  // screenshot then shows the full notebook (scrolling remains the fallback for longer notebooks).
+  page = await browser.newPage({ viewport: { width: 1400, height: Number(process.env.E2E_VIEWPORT_HEIGHT || 4800) } });
+  const pageLog = fs.createWriteStream(path.join(results, 'e2e-browser.log'));
+  page.on('console', m => pageLog.write(`[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', e => pageLog.write(`[pageerror] ${e.message}\n`));
+});
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  if (ws) fs.rmSync(ws, { recursive: true, force: true });
+});
+
+/** The first frame (the output webview's inner frame, usually) whose DOM matches `selector`. */
+async function findFrameWith(selector, timeout, { scroll = false } = {}) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try { if (await f.$(selector)) return f; } catch { /* frame detached meanwhile */ }
+    }
+    // The notebook list is virtual: outputs of cells far below are only rendered once scrolled near.
+    if (scroll) await scrollNotebook(400);
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no frame contains ${selector} after ${timeout} ms`);
+}
+
+/**
+ * Scrolls the notebook until the element (in the output webview) is inside the visible cell list, and
+ * returns a fresh locator for it with its box. VS Code may re-create output elements (and frames), so
+ * the element is looked up again on every step.
+ */
+async function revealInNotebook(selector) {
+  const list = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  let element, box;
+  for (let i = 0; i < 40; i++) {
+    element = (await findFrameWith(selector, 10000, { scroll: true })).locator(selector).first();
+    box = await element.boundingBox({ timeout: 2000 }).catch(() => null);
+    if (box && box.y >= list.y && box.y + Math.min(box.height, list.height) <= list.y + list.height) return { element, box };
+    const dy = box ? box.y - (list.y + 60) : 400;
+    await scrollNotebook(Math.max(-600, Math.min(600, dy)));
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`could not scroll ${selector} into view`);
+}
+
+async function scrollNotebook(dy) {
+  const box = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, dy);
+  if (process.env.E2E_DEBUG) {
+    const top = await page.locator('.notebookOverlay .monaco-list-rows').first().evaluate(e => e.style.top).catch(e => e.message);
+    const found = [];
+    for (const f of page.frames()) found.push(await f.$$eval('.convnet-tensor', els => els.map(e => e.dataset.shape).join('/')).catch(() => 'x'));
+    console.log(`[scroll] ${dy} -> rows top ${top}; tensors per frame: ${found.join(' | ')}`);
+  }
+}
+
+test('Run All on the getting-started sample renders text and an image tensor', { timeout: 150000 }, async () => {
+  const soft = []; // checks that should not stop the scenario; reported at the end
+  try {
+    await scenario(soft);
+  } catch (e) {
+    await page.screenshot({ path: path.join(results, 'e2e-failure.png') }).catch(() => {});
+    throw e;
+  }
+  assert.deepEqual(soft, [], 'soft checks');
+});
+
+async function scenario(soft) {
+  const payload = [['skipWelcome', 'true']];
+  if (!process.env.E2E_VSIX) payload.unshift(['extensionDevelopmentPath', remoteUri(server.authority, extensionPath)]);
+  await page.goto(server.workbenchUrl(ws, payload));
+  const openMs = await openNotebookWithQuickOpen(page, NOTEBOOK);
+  console.log(`notebook open after ${openMs} ms`);
+
+  // The kernel picker in the notebook toolbar names our controller, picked from the kernelspec.
+  const kernelLabel = page.locator('.notebookOverlay .notebook-toolbar-container', { hasText: 'ConvNet TypeScript' });
+  const tl = Date.now();
+  try {
+    await kernelLabel.first().waitFor({ timeout: 45000 });
+    console.log(`kernel label shown ${Date.now() - tl} ms after the notebook opened`);
+  } catch {
+    soft.push('the notebook toolbar does not show the kernel "ConvNet TypeScript" (not auto-selected?)');
+  }
+
+  const runAll = page.locator('.notebookOverlay .notebook-toolbar-container .action-item a[aria-label^="Run All"]');
+  const tRun = Date.now();
+  await runAll.first().click({ timeout: 30000 });
+  // Without a selected kernel, Run All asks for one: pick ours so the rest of the scenario still runs.
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ConvNet TypeScript' });
+  if (await pick.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+    soft.push('Run All asked for a kernel: ConvNet TypeScript was not selected automatically');
+    await pick.first().click();
+  }
+
+  // The first outputs: text/plain and a stdout stream, drawn by VS Code's built-in renderers.
+  const textFrame = await findFrameWith('text=This cell has run 1 time(s)', 60000);
+  assert.ok(await textFrame.locator('text=console.log writes text below the cell').count(), 'stdout text rendered');
+
+  // Wait for Run All to finish (the toolbar shows Interrupt instead of Run All meanwhile), so no output
+  // changes under the checks below.
+  await runAll.first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  await runAll.first().waitFor({ state: 'visible', timeout: 90000 });
+  console.log(`Run All finished after ${Date.now() - tRun} ms`);
+  // The extension's status bar item names the kernel's backend once the library is loaded.
+  const status = page.locator('.statusbar-item', { hasText: 'ConvNet' }).first();
+  if (await status.waitFor({ timeout: 5000 }).then(() => true, () => false)) console.log(`status bar: ${(await status.textContent()).trim()}`);
+  else soft.push('no "ConvNet" status bar item after running cells');
+
+  // The image tensor, drawn by our renderer (iframe.webview > #active-frame). Outputs live in a webview
+  // behind the cell list; VS Code hides those of cells scrolled out of view.
+  const selector = `.convnet-tensor[data-shape="${IMAGE_SHAPE}"]`;
+  const { element: tensor } = await revealInNotebook(selector);
+  const header = (await tensor.locator('.convnet-tensor-header').first().textContent()).trim();
+  const dtype = await tensor.getAttribute('data-dtype');
+  const stats = await tensor.locator('.convnet-tensor-stats').count();
+  const canvas = tensor.locator('canvas.convnet-tensor-image').first();
+  await canvas.waitFor({ state: 'attached', timeout: 10000 });
+  const pixels = await canvas.evaluate(c => {
+    const g = c.getContext('2d');
+    const { data } = g.getImageData(0, 0, c.width, c.height);
+    const at = (fx, fy) => { const i = (Math.floor(fy * (c.height - 1)) * c.width + Math.floor(fx * (c.width - 1))) * 4; return Array.from(data.subarray(i, i + 4)); };
+    let opaque = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0) opaque++;
+      if (colours.size < 1000) colours.add(data[i] << 16 | data[i + 1] << 8 | data[i + 2]);
+    }
+    return { w: c.width, h: c.height, opaque, colours: colours.size, centre: at(0.5, 0.5), topLeft: at(0, 0), css: [c.clientWidth, c.clientHeight] };
+  });
+  console.log('tensor:', { header, dtype, stats, pixels });
+  assert.match(header, /28\D+28\D+1/, 'the header states the shape');
+  assert.equal(dtype, 'float32');
+  assert.ok(stats > 0, 'a stats line');
+  assert.ok(pixels.w > 0 && pixels.h > 0 && pixels.opaque > 0, 'the canvas was drawn on');
+  // The sample draws a bright disc (1.0) on a gradient that starts black (0.0) at the left: whatever the
+  // colour map, the centre and the top-left corner must look clearly different.
+  const diff = pixels.centre.slice(0, 3).reduce((s, v, i) => s + Math.abs(v - pixels.topLeft[i]), 0);
+  assert.ok(diff > 150, `the disc stands out from the corner: centre ${pixels.centre}, corner ${pixels.topLeft}`);
+  assert.ok(pixels.colours >= 3, `the canvas holds an image, not one colour (${pixels.colours} colours)`);
+
+  // The convolution's output, 26x26 after 'valid' padding, is drawn too.
+  await findFrameWith('.convnet-tensor[data-shape="26,26,1"] canvas.convnet-tensor-image', 10000, { scroll: true });
+
+  await page.waitForTimeout(500); // let the webview paint
+  const { box } = await revealInNotebook(selector);
+  await page.screenshot({ path: path.join(results, 'e2e-notebook.png'), fullPage: false });
+  await page.screenshot({ path: path.join(results, 'e2e-tensor.png'), clip: box });
+}
