@@ -1,40 +1,9 @@
 // The application/vnd.convnet.tensor+json payload, as src/kernel/formatters.ts writes it.
-// Renderers cannot import kernel code, so the shape is declared again here and checked on arrival:
-// outputs also come from saved notebooks, which anyone can edit.
+// The shape is declared once in src/protocol/tensor.ts; here it is checked on arrival: outputs also
+// come from saved notebooks, which anyone can edit.
 
-export interface TensorStats {
-  /** Over finite values; null when there are none. */
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  /** Population standard deviation. */
-  std: number | null;
-  nan: number;
-  inf: number;
-}
-
-export type ImageScale = 'unit' | 'byte' | 'minmax';
-
-export interface TensorImage {
-  /** PNG size; smaller than the tensor's when the kernel downsampled it (nearest neighbour). */
-  width: number;
-  height: number;
-  channels: 1 | 3 | 4;
-  /** Base64 PNG. */
-  png: string;
-  scale: ImageScale;
-}
-
-export interface TensorPayload {
-  shape: number[];
-  dtype: string;
-  size: number;
-  stats?: TensorStats;
-  /** Flat, row-major; non-finite numbers arrive as the strings 'NaN', 'Infinity', '-Infinity'. */
-  values?: Array<number | string>;
-  truncated: boolean;
-  image?: TensorImage;
-}
+import type { ImageScale, TensorImage, TensorPayload, TensorStats } from '../../src/protocol/tensor';
+export type { ImageScale, TensorImage, TensorPayload, TensorStats };
 
 function fail(what: string): never {
   throw new Error(`Not a tensor output: ${what}`);
