@@ -151,6 +151,15 @@ describe('wasm training kernels', () => {
         ref.convBackpropFilter(x.values, xs, dy.values, wShape, opts));
     });
 
+    it('filter gradient in several groups of images (dy larger than one 4 MB group), against the reference', async () => {
+      // 2 images of 20x20 output x 1024 channels fill a group: 3 images make two groups
+      const xs = [3, 20, 20, 2], wShape = [3, 3, 2, 1024], opts: ref.ConvOptions = { pad: 'same' };
+      const x = f32(xs, 35), dy = f32([3, 20, 20, 1024], 36);
+      const [dw] = await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: wShape });
+      const c = ref.closeness(dw.values, ref.convBackpropFilter(x.values, xs, dy.values, wShape, opts), RTOL);
+      assert.ok(c.worst <= 1, `off by ${c.worst}x the tolerance at ${c.at}`);
+    });
+
     it('caches the re-laid-out filter per filter tensor and frees it with the filter', async () => {
       await tf.setBackend('wasm');
       const cache = derivedCache(wasmBackend());

@@ -49,11 +49,28 @@ export function threadsUnsupportedReason(): string | undefined {
 }
 
 let scriptDir: string | undefined;
+const FOLDER_PREFIX = 'convnet-wasm-threads-';
 
-/** One folder per process for the two scripts; removed when the process exits. */
+/** Folders left by processes that were killed (no 'exit' event): removed when the pid is gone. */
+function removeStaleFolders(): void {
+  try {
+    for (const name of fs.readdirSync(os.tmpdir())) {
+      const pid = name.startsWith(FOLDER_PREFIX) ? Number(/^(\d+)-/.exec(name.slice(FOLDER_PREFIX.length))?.[1]) : 0;
+      if (!pid || pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+      }
+    }
+  } catch { /* best effort */ }
+}
+
+/** One private folder (mode 0700) per process for the two scripts; removed when the process exits. */
 function scriptFolder(): string {
   if (!scriptDir) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-wasm-threads-'));
+    removeStaleFolders();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
     process.once('exit', () => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } });
     scriptDir = dir;
   }

@@ -68,7 +68,7 @@ function scatterDepth(s: KernelScope, g: TensorInfo, info: Info3D): TensorInfo {
 /** w [kd, kh, kw, ci, co] -> [kh, kw, kd*ci, co]. */
 function filterAs2D(s: KernelScope, ctx: KernelContext, filter: TensorInfo): TensorInfo {
   const [kd, kh, kw, ci, co] = filter.shape;
-  const t = kd === 1 ? filter : s.runFunc(ctx.original('Transpose'), { x: filter }, { perm: [1, 2, 0, 3, 4] }, 'Transpose');
+  const t = kd === 1 ? filter : s.run('Transpose', { x: filter }, { perm: [1, 2, 0, 3, 4] });
   return s.reshape(t, [kh, kw, kd * ci, co]);
 }
 
@@ -103,7 +103,7 @@ export function conv3dKernels(ctx: KernelContext): KernelOverride[] {
     const dw2 = conv2dBackpropFilterNHWC(s, ctx, gatherDepth(s, x, info), dy2, [kh, kw, kd * ci, co],
       [info.strideHeight, info.strideWidth], pads2D(info));
     if (kd === 1) return s.reshape(dw2, filterShape);
-    return s.runFunc(ctx.original('Transpose'), { x: s.reshape(dw2, [kh, kw, kd, ci, co]) }, { perm: [2, 0, 1, 3, 4] }, 'Transpose');
+    return s.run('Transpose', { x: s.reshape(dw2, [kh, kw, kd, ci, co]) }, { perm: [2, 0, 1, 3, 4] });
   });
 
   const backpropInput: WasmKernelFunc = ({ inputs, backend, attrs = {} }) => withScope(tf, backend, s => {

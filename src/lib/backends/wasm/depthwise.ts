@@ -40,7 +40,7 @@ function depthwiseBackpropInput(s: KernelScope, ctx: KernelContext, dy: TensorIn
   }
   if (phases > 1) {
     // channels are (c, phase); interleavePhases wants (phase, c)
-    const t = s.runFunc(ctx.original('Transpose'), { x: s.reshape(y, [n * a * b, c, phases]) }, { perm: [0, 2, 1] }, 'Transpose');
+    const t = s.run('Transpose', { x: s.reshape(y, [n * a * b, c, phases]) }, { perm: [0, 2, 1] });
     y = s.reshape(t, [n, a, b, phases * c]);
   }
   return interleavePhases(s, ctx, y, gh.stride, gw.stride, info.inShape);

@@ -16,7 +16,7 @@ function swapLast(s: KernelScope, ctx: KernelContext, t: TensorInfo): TensorInfo
   const shape = [...t.shape.slice(0, -2), t.shape[r - 1], t.shape[r - 2]];
   if (t.shape[r - 1] === 1 || t.shape[r - 2] === 1) return s.reshape(t, shape);
   const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-  return s.runFunc(ctx.original('Transpose'), { x: t }, { perm }, 'Transpose');
+  return s.run('Transpose', { x: t }, { perm });
 }
 
 /** Whether the stock kernel can broadcast these batch shapes: it allocates max(batchA, batchB)

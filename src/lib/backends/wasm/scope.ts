@@ -93,18 +93,3 @@ export function stridesOf(shape: readonly number[]): number[] {
   }
   return s;
 }
-
-/** [a, b] from a number or a pair (attribute values such as strides and dilations). */
-export function pair(v: unknown, fallback = 1): [number, number] {
-  if (v == null) return [fallback, fallback];
-  if (typeof v === 'number') return [v, v];
-  const a = v as number[];
-  return [a[0], a[1]];
-}
-
-export function triple(v: unknown, fallback = 1): [number, number, number] {
-  if (v == null) return [fallback, fallback, fallback];
-  if (typeof v === 'number') return [v, v, v];
-  const a = v as number[];
-  return [a[0], a[1], a[2]];
-}
