@@ -8,7 +8,7 @@ import { compileCell, CompileError, type CompiledCell } from './compiler';
 import { installCapture } from './capture';
 import { createDisplay } from './display';
 import { formatValue } from './formatters';
-import { guardedSync, isSigintInterruption, markCellEnd, markCellStart } from './guard';
+import { absorbStaleSigints, guardedSync, isSigintInterruption, markCellEnd, markCellStart, noteSigintConsumed } from './guard';
 import type { ModuleLoader } from './modules';
 import { OutputChannel } from './outputChannel';
 import { dropForeignHandlers } from './processHandlers';
@@ -99,6 +99,7 @@ export class Executor {
     const started = Date.now();
     this.lastRequestId = request.requestId;
     const execution = new Execution(request.requestId);
+    absorbStaleSigints();
     this.current = execution;
     markCellStart();
     let success = false;
@@ -115,6 +116,7 @@ export class Executor {
       }
       success = true;
     } catch (error) {
+      if (isSigintInterruption(error)) noteSigintConsumed();
       if (error instanceof CellInterrupted || isSigintInterruption(error) || execution.abort.signal.aborted) {
         interrupted = true;
         execution.interrupt();
@@ -137,7 +139,7 @@ export class Executor {
   reportUncaught(error: unknown, kind: 'exception' | 'rejection'): void {
     // Never throw from here: an exception inside Node's uncaught-exception handler ends the process.
     try {
-      if (isSigintInterruption(error)) { this.interrupt(); return; }
+      if (isSigintInterruption(error)) { noteSigintConsumed(); this.interrupt(); return; }
       const f = formatError(error, this.cells);
       const head = kind === 'rejection' ? 'Unhandled promise rejection' : 'Uncaught exception';
       const frames = f.traceback.filter(l => /^\s+at /.test(l));

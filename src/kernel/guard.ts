@@ -1,11 +1,37 @@
 // Shared state between the main thread and the interrupt worker (see interruptWorker.ts).
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
 /** [0] depth of guarded synchronous runs, [1] heartbeat, [2] generation of the running cell
- *  (incremented at each start), [3] 1 while a cell runs. See interruptWorker.ts. */
-const shared = new SharedArrayBuffer(16);
+ *  (incremented at each start), [3] 1 while a cell runs, [4] SIGINTs the worker sent.
+ *  See interruptWorker.ts. */
+const shared = new SharedArrayBuffer(20);
 const state = new Int32Array(shared);
+
+/** SIGINTs that surfaced as interruption errors on this thread. */
+let sigintsConsumed = 0;
+
+export function noteSigintConsumed(): void {
+  sigintsConsumed++;
+}
+
+// A SIGINT sent while a guarded run was ending can be delivered to the NEXT guarded run (seen under
+// load: the cell after an interrupted one failed as interrupted). Before a cell starts, a throwaway
+// guarded run takes any such signal.
+const absorber = new vm.Script('for (const t = Date.now(); Date.now() - t < 100;) {}', { filename: 'kernel-sigint-absorber' });
+
+export function absorbStaleSigints(): void {
+  while (Atomics.load(state, 4) > sigintsConsumed) {
+    try {
+      guardedSync(() => absorber.runInThisContext({ breakOnSigint: true }));
+      sigintsConsumed = Atomics.load(state, 4); // it went to the process handler instead: nothing pending
+    } catch (e) {
+      if (!isSigintInterruption(e)) throw e;
+      sigintsConsumed++;
+    }
+  }
+}
 
 /** Marks a cell as running; returns its generation, which interrupts name to hit only this cell. */
 export function markCellStart(): number {

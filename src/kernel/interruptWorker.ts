@@ -14,7 +14,7 @@ import * as net from 'node:net';
 
 interface InterruptWorkerData { shared: SharedArrayBuffer; fd: number }
 const { shared, fd } = workerData as InterruptWorkerData;
-/** Layout in guard.ts: [0] guarded-run depth, [1] heartbeat, [2] running cell's generation, [3] running flag. */
+/** Layout in guard.ts: [0] guarded-run depth, [1] heartbeat, [2] running cell's generation, [3] running flag, [4] SIGINTs sent. */
 const state = new Int32Array(shared);
 
 const STALE_MS = 250;
@@ -27,6 +27,12 @@ function heartbeatStale(): Promise<boolean> {
   return new Promise(resolve => setTimeout(() => resolve(Atomics.load(state, 1) === before), STALE_MS));
 }
 
+/** Counted, so the main thread can absorb one that arrives after its guarded run ended (guard.ts). */
+function sigint(): void {
+  Atomics.add(state, 4, 1);
+  process.kill(process.pid, 'SIGINT');
+}
+
 /** True while the cell that was running when the interrupt arrived is still running. */
 const sameCell = (generation: number) => Atomics.load(state, 3) === 1 && Atomics.load(state, 2) === generation;
 
@@ -35,12 +41,12 @@ async function interrupt(): Promise<void> {
   if (Atomics.load(state, 3) !== 1) return; // nothing running: an interrupt must not hit a later cell
   parentPort!.postMessage({ type: 'interrupt', generation });
   if (Atomics.load(state, 0) > 0) {
-    process.kill(process.pid, 'SIGINT');
+    sigint();
     return;
   }
   if (await heartbeatStale() && sameCell(generation)) {
     // Re-check: the guarded run may have started meanwhile; SIGINT is the safe tool there.
-    if (Atomics.load(state, 0) > 0) process.kill(process.pid, 'SIGINT');
+    if (Atomics.load(state, 0) > 0) sigint();
     else session.post('Runtime.terminateExecution');
   }
 }
