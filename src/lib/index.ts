@@ -3,3 +3,5 @@
 // join here as they are built.
 export { tf, ready, backendInfo } from './tf';
 export type { BackendInfo, BackendName } from './tf';
+export * as images from './images';
+export * as face from './face';
