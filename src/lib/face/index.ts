@@ -8,6 +8,6 @@ export { FaceDatabase, UnknownIdentityError, verify, whoIsIt, type FaceDatabaseJ
 export { SiameseClassifier, pairFeatures, type PairFeatureKind, type EmbeddingPairs, type SiameseOptions, type FitResult } from './siamese';
 export { evaluatePairs, bestThreshold, rocCurve, type EvaluatePairsOptions, type PairEvaluation, type FoldResult } from './evaluate';
 
-// ENCODER: the pretrained 128-d network lives in ./encoder.ts (another engineer's file). Its author enables
-// this line once encoder.ts type-checks and its tests pass:
-// export { loadEncoder } from './encoder';
+// The pretrained 128-d encoder (dlib's ResNet, weights from @vladmandic/face-api) and face alignment.
+export { loadEncoder, PretrainedFaceEncoder, DLIB_MATCH_THRESHOLD, ENCODER_INPUT_SIZE, ENCODER_DIM, faceApiModelDir, readWeightsFromDisk, type LoadEncoderOptions, type RawWeight } from './encoder';
+export { loadAligner, NoFaceError, alignChip, fitSimilarity, ALIGN_TEMPLATE, type FaceAligner, type FaceLandmarks, type LoadAlignerOptions, type Point } from './align';
