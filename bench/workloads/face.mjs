@@ -1,7 +1,7 @@
 // Face encodings per second with the course's pretrained face encoder (`convnet.face`), batches of
 // aligned face crops in, 128-d embeddings out. Until the library has the encoder this workload reports
 // why it was skipped; it is detected at run time so that nothing here changes when it lands.
-// Expected API (adjust here when it lands): face.loadEncoder() -> { inputSize, encode(x: Tensor4D): Tensor2D }.
+// API: face.loadEncoder() -> { inputSize, encode(x: Tensor4D): Promise<Tensor2D> }, pixels 0..255 (no alignment).
 import { uniform } from './seeded.mjs';
 
 export const name = 'face';
@@ -24,12 +24,13 @@ export async function setup(tf, { batch }, lib) {
   if (typeof load !== 'function') throw new Skipped(`convnet.face has no loadEncoder(); it exports: ${Object.keys(face).join(', ')}`);
   const enc = await load.call(face);
   const size = enc.inputSize ?? 160;
-  const x = tf.tensor4d(uniform(batch * size * size * 3, 51), [batch, size, size, 3]);
+  // The encoder takes 0..255 pixels; random ones cost the same as faces (no detection here).
+  const x = tf.tensor4d(Float32Array.from(uniform(batch * size * size * 3, 51), v => v * 255), [batch, size, size, 3]);
   return {
     images: batch,
     info: { inputSize: size },
     async step() {
-      const e = enc.encode(x);
+      const e = await enc.encode(x, { align: 'none' });
       const v = await e.data();
       e.dispose();
       return v[0];

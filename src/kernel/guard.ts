@@ -4,9 +4,9 @@ import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 
 /** [0] depth of guarded synchronous runs, [1] heartbeat, [2] generation of the running cell
- *  (incremented at each start), [3] 1 while a cell runs, [4] SIGINTs the worker sent.
- *  See interruptWorker.ts. */
-const shared = new SharedArrayBuffer(20);
+ *  (incremented at each start), [3] 1 while a cell runs, [4] SIGINTs the worker sent, [5] guarded runs
+ *  started (tells the worker whether it keeps seeing the same run). See interruptWorker.ts. */
+const shared = new SharedArrayBuffer(24);
 const state = new Int32Array(shared);
 
 /** SIGINTs that surfaced as interruption errors on this thread. */
@@ -19,7 +19,7 @@ export function noteSigintConsumed(): void {
 // A SIGINT sent while a guarded run was ending can be delivered to the NEXT guarded run (seen under
 // load: the cell after an interrupted one failed as interrupted). Before a cell starts, a throwaway
 // guarded run takes any such signal.
-const absorber = new vm.Script('for (const t = Date.now(); Date.now() - t < 100;) {}', { filename: 'kernel-sigint-absorber' });
+const absorber = new vm.Script('for (const t = Date.now(); Date.now() - t < 1000;) {}', { filename: 'kernel-sigint-absorber' });
 
 export function absorbStaleSigints(): void {
   while (Atomics.load(state, 4) > sigintsConsumed) {
@@ -47,7 +47,7 @@ export function markCellEnd(): void {
 /** Runs `fn` marked as a synchronous guarded section: an interrupt then arrives as SIGINT, which
  *  vm's `breakOnSigint` turns into an exception inside `fn`. */
 export function guardedSync<T>(fn: () => T): T {
-  Atomics.add(state, 0, 1);
+  if (Atomics.add(state, 0, 1) === 0) Atomics.add(state, 5, 1);
   try {
     return fn();
   } finally {

@@ -14,18 +14,21 @@ import * as net from 'node:net';
 
 interface InterruptWorkerData { shared: SharedArrayBuffer; fd: number }
 const { shared, fd } = workerData as InterruptWorkerData;
-/** Layout in guard.ts: [0] guarded-run depth, [1] heartbeat, [2] running cell's generation, [3] running flag, [4] SIGINTs sent. */
+/** Layout in guard.ts: [0] guarded-run depth, [1] heartbeat, [2] running cell's generation, [3] running flag,
+ *  [4] SIGINTs sent, [5] guarded runs started. */
 const state = new Int32Array(shared);
 
+/** How often the worker looks at the main thread while a cell is being interrupted. */
+const POLL_MS = 50;
+/** The main thread counts as stuck when its heartbeat (every 50 ms) has not moved for this long. */
 const STALE_MS = 250;
+/** Give up escalating after this long; the host then restarts the kernel (its own timeout). */
+const GIVE_UP_MS = 10000;
 
 const session = new inspector.Session();
 session.connectToMainThread();
 
-function heartbeatStale(): Promise<boolean> {
-  const before = Atomics.load(state, 1);
-  return new Promise(resolve => setTimeout(() => resolve(Atomics.load(state, 1) === before), STALE_MS));
-}
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Counted, so the main thread can absorb one that arrives after its guarded run ended (guard.ts). */
 function sigint(): void {
@@ -40,14 +43,26 @@ async function interrupt(): Promise<void> {
   const generation = Atomics.load(state, 2);
   if (Atomics.load(state, 3) !== 1) return; // nothing running: an interrupt must not hit a later cell
   parentPort!.postMessage({ type: 'interrupt', generation });
-  if (Atomics.load(state, 0) > 0) {
-    sigint();
-    return;
-  }
-  if (await heartbeatStale() && sameCell(generation)) {
-    // Re-check: the guarded run may have started meanwhile; SIGINT is the safe tool there.
-    if (Atomics.load(state, 0) > 0) sigint();
-    else session.post('Runtime.terminateExecution');
+  // The soft interrupt ends most cells at once. Escalate only for a main thread that stays stuck:
+  // - in ONE guarded synchronous run for two polls in a row (a short run ending just as the signal is
+  //   handled would leave the signal to hit whatever guarded run comes next): SIGINT;
+  // - outside guarded runs with a stale heartbeat (an async continuation spinning): terminateExecution.
+  let lastRun = -1;
+  let lastBeat = Atomics.load(state, 1);
+  let beatSince = Date.now();
+  for (const started = Date.now(); Date.now() - started < GIVE_UP_MS; ) {
+    await sleep(POLL_MS);
+    if (!sameCell(generation)) return;
+    const beat = Atomics.load(state, 1);
+    if (beat !== lastBeat) { lastBeat = beat; beatSince = Date.now(); }
+    if (Atomics.load(state, 0) > 0) {
+      const run = Atomics.load(state, 5);
+      if (run === lastRun) { sigint(); return; }
+      lastRun = run;
+    } else {
+      lastRun = -1;
+      if (Date.now() - beatSince >= STALE_MS) { session.post('Runtime.terminateExecution'); return; }
+    }
   }
 }
 
