@@ -7,68 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, ready } from '../../src/lib/tf';
-import type { Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor3D } from '@tensorflow/tfjs';
 import { FaceArgumentError, FaceDatabase, UnknownIdentityError, verify, whoIsIt, type FaceEncoder } from '../../src/lib/face';
 import * as images from '../../src/lib/images';
+import { FlattenEncoder, ProjectionEncoder, batchOf, lcg } from './faceTestKit';
 
 const ORL = path.resolve(__dirname, '../../../shared/data/faces/orl');
 
 /** A [1, 1, 3] "image" whose embedding under FlattenEncoder(3) is v. */
 const img = (...v: number[]) => tf.tensor3d(v, [1, 1, v.length]);
-
-// Small deterministic encoders (real computations, not canned results).
-
-function batchOf(input: Tensor3D | Tensor4D | Tensor3D[]): Tensor4D {
-  if (Array.isArray(input)) return tf.stack(input) as Tensor4D;
-  return (input.rank === 3 ? tf.expandDims(input, 0) : input) as Tensor4D;
-}
-
-/** Embedding = the image's values in order: [1, 1, dim] images give dim-d embeddings. */
-class FlattenEncoder implements FaceEncoder {
-  readonly inputSize = 1;
-  calls = 0;
-  constructor(readonly dim: number) {}
-  async encode(input: Tensor3D | Tensor4D | Tensor3D[]): Promise<Tensor2D> {
-    this.calls++;
-    return tf.tidy(() => {
-      const b = batchOf(input);
-      return tf.reshape(b, [b.shape[0], -1]) as Tensor2D;
-    });
-  }
-  dispose(): void {}
-}
-
-/** Deterministic numbers in [-1, 1) (an LCG). */
-function lcg(count: number, seed: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push((s / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
-
-/** Shrink to 8x8, average the channels, subtract the mean, project with a fixed [64, dim] matrix, L2-normalise. */
-class ProjectionEncoder implements FaceEncoder {
-  readonly inputSize = 8;
-  private readonly projection: Tensor2D;
-  constructor(readonly dim = 32, seed = 1234) {
-    this.projection = tf.tensor2d(lcg(64 * dim, seed), [64, dim]);
-  }
-  async encode(input: Tensor3D | Tensor4D | Tensor3D[]): Promise<Tensor2D> {
-    return tf.tidy(() => {
-      const b = batchOf(input);
-      // Bilinear to 32x32, then 4x4 averages: an 8x8 thumbnail without the aliasing of sampling 64 pixels.
-      const small = tf.mean(tf.avgPool(tf.image.resizeBilinear(b, [32, 32], false, true), 4, 4, 'valid'), 3);
-      const flat = tf.reshape(small, [b.shape[0], 64]);
-      const centred = tf.sub(flat, tf.mean(flat, 1, true));
-      const e = tf.matMul(centred, this.projection);
-      return tf.div(e, tf.norm(e, 'euclidean', 1, true)) as Tensor2D;
-    });
-  }
-  dispose(): void { this.projection.dispose(); }
-}
 
 describe('FaceDatabase, verify, whoIsIt', () => {
   let baseline = 0;

@@ -4,17 +4,7 @@ process.env.CONVNET_BACKEND = process.env.CONVNET_BACKEND || 'cpu';
 import * as assert from 'node:assert/strict';
 import { tf, ready } from '../../src/lib/tf';
 import { FaceArgumentError, mineTriplets, pairwiseDistances, pairwiseSquaredDistances, rowSquaredDistances, tripletLoss } from '../../src/lib/face';
-
-/** Deterministic uniform numbers in [-1, 1) (an LCG). */
-function lcg(count: number, seed: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push((s / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
+import { lcg } from './faceTestKit';
 
 /** Rows of float32-representable numbers (what the tensor holds), so the reference sees the same inputs. */
 function matrix(n: number, dim: number, seed: number, scale = 1, offset = 0): number[][] {

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import { FaceArgumentError, pairFeatures, SiameseClassifier, type PairFeatureKind } from '../../src/lib/face';
+import { lcg } from './faceTestKit';
 
 /** The features, written independently of the library. */
 function features64(a: number[], b: number[], kind: PairFeatureKind): number[] {
@@ -33,17 +34,6 @@ function makePairs(count: number, seed: number): { left: number[][]; right: numb
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
-/** Deterministic numbers in [-1, 1) (an LCG). */
-function lcg(count: number, seed: number): number[] {
-  const out: number[] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.push((s / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
 
 describe('SiameseClassifier', () => {
   let baseline = 0;
