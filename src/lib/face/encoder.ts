@@ -160,7 +160,7 @@ let encoderCount = 0;
 
 /** dlib's face descriptor ResNet. Images are float32 [h,w,3] (RGB) or [h,w,1] (grey, replicated), values 0..255
  *  (not 0..1: that is rejected with a FaceArgumentError rather than guessed). Descriptors are face-api's and
- *  dlib's raw output, NOT re-normalised: their length is not 1 (about 1.2..1.55 on ORL). Distances: see DLIB_MATCH_THRESHOLD and encoderInfo.md. */
+ *  dlib's raw output, NOT re-normalised: their length is not 1 (about 1.2..1.55 on ORL). Distances: see DLIB_MATCH_THRESHOLD and docs/face-encoder.md. */
 export class PretrainedFaceEncoder implements FaceEncoder {
   readonly inputSize = ENCODER_INPUT_SIZE;
   readonly dim = ENCODER_DIM;
