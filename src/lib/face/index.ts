@@ -11,3 +11,5 @@ export { evaluatePairs, bestThreshold, rocCurve, type EvaluatePairsOptions, type
 // The pretrained 128-d encoder (dlib's ResNet, weights from @vladmandic/face-api) and face alignment.
 export { loadEncoder, PretrainedFaceEncoder, DLIB_MATCH_THRESHOLD, ENCODER_INPUT_SIZE, ENCODER_DIM, faceApiModelDir, readWeightsFromDisk, type LoadEncoderOptions, type RawWeight } from './encoder';
 export { loadAligner, NoFaceError, alignChip, fitSimilarity, ALIGN_TEMPLATE, type FaceAligner, type FaceLandmarks, type LoadAlignerOptions, type Point } from './align';
+export { smallEncoder, type SmallEncoderOptions, type TrainableFaceEncoder } from './smallEncoder';
+export { trainEncoder, type TrainEncoderOptions, type TrainResult, type TrainProgress, type TrainableModel, type TripletDataset } from './train';
