@@ -12,7 +12,7 @@ import { absorbStaleSigints, guardedSync, isSigintInterruption, markCellEnd, mar
 import type { ModuleLoader } from './modules';
 import { OutputChannel } from './outputChannel';
 import { dropForeignHandlers } from './processHandlers';
-import { formatError } from './stack';
+import { formatError, KERNEL_SCRIPT_PREFIX } from './stack';
 
 /** Thrown into the awaiting executor (never into user code) when the running cell is interrupted. */
 class CellInterrupted extends Error {
@@ -53,7 +53,7 @@ const clearImmediateOriginal = globalThis.clearImmediate;
 
 // Timer callbacks run through a tiny vm script so `breakOnSigint` also covers a synchronous loop
 // inside `setTimeout(() => { while (true) {} })`.
-const trampoline = new vm.Script('globalThis.__cnb_trampoline()', { filename: 'kernel-trampoline' });
+const trampoline = new vm.Script('globalThis.__cnb_trampoline()', { filename: `${KERNEL_SCRIPT_PREFIX}trampoline` });
 function runGuarded(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
   const g = globalThis as { __cnb_trampoline?: () => unknown };
   const previous = g.__cnb_trampoline;

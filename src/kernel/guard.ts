@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
+import { KERNEL_SCRIPT_PREFIX } from './stack';
 
 /** [0] depth of guarded synchronous runs, [1] heartbeat, [2] generation of the running cell
  *  (incremented at each start), [3] 1 while a cell runs, [4] SIGINTs the worker sent, [5] guarded runs
@@ -19,7 +20,7 @@ export function noteSigintConsumed(): void {
 // A SIGINT sent while a guarded run was ending can be delivered to the NEXT guarded run (seen under
 // load: the cell after an interrupted one failed as interrupted). Before a cell starts, a throwaway
 // guarded run takes any such signal.
-const absorber = new vm.Script('for (const t = Date.now(); Date.now() - t < 1000;) {}', { filename: 'kernel-sigint-absorber' });
+const absorber = new vm.Script('for (const t = Date.now(); Date.now() - t < 1000;) {}', { filename: `${KERNEL_SCRIPT_PREFIX}sigint-absorber` });
 
 export function absorbStaleSigints(): void {
   while (Atomics.load(state, 4) > sigintsConsumed) {

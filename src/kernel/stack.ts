@@ -7,9 +7,13 @@ export interface FormattedError { ename: string; evalue: string; traceback: stri
 /** `at fn (file:line:col)` or `at file:line:col`. The file may contain spaces ("Cell 3"). */
 const FRAME = /^(\s*at (?:(.*?) \()?)(.*?):(\d+):(\d+)(\)?)$/;
 
+/** Filename prefix of the vm scripts the kernel runs for itself (timer trampoline, SIGINT absorber). */
+export const KERNEL_SCRIPT_PREFIX = 'convnet-kernel:';
+
 /** Frames from these places are the kernel's own machinery, not the user's code. */
 function isInternalFrame(file: string): boolean {
-  return file.startsWith('node:internal') || file.startsWith('internal/') ||
+  return file.startsWith('node:internal') || file.startsWith('internal/') || file === 'node:vm' ||
+    file.startsWith(KERNEL_SCRIPT_PREFIX) ||
     /[\\/]dist[\\/]kernel(-interrupt-worker)?\.js$/.test(file) || file === 'evalmachine.<anonymous>';
 }
 
