@@ -52,12 +52,13 @@ export async function runNotebook(options: RunOptions): Promise<RunSummary> {
       const source = cellSource(cell);
       const collector = new OutputCollector(++executionCount);
       const cellStarted = Date.now();
-      const language = asKernelLanguage(cellLanguage(cell, nb));
+      const languageName = cellLanguage(cell, nb);
+      const language = asKernelLanguage(languageName);
       let ok: boolean;
       if (!source.trim()) {
         ok = true;
       } else if (!language) {
-        collector.addFailure('UnsupportedLanguage', `${cellName} is ${cellLanguage(cell, nb)}; this kernel runs TypeScript and JavaScript cells`);
+        collector.addFailure('UnsupportedLanguage', `${cellName} is ${languageName}; this kernel runs TypeScript and JavaScript cells`);
         ok = false;
       } else {
         ok = await runCell(kernel, source, language, cellName, collector, options.timeoutSeconds);

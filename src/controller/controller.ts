@@ -38,10 +38,6 @@ export class ConvNetController implements vscode.Disposable {
     vscode.workspace.notebookDocuments.forEach(nb => this.setAffinity(nb));
   }
 
-  session(notebook: vscode.NotebookDocument): NotebookSession | undefined {
-    return this.sessions.get(notebook.uri.toString());
-  }
-
   sessionFor(uri: vscode.Uri): NotebookSession | undefined {
     return this.sessions.get(uri.toString());
   }

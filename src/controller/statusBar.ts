@@ -20,7 +20,7 @@ export class KernelStatusBar implements vscode.Disposable {
 
   async refresh(): Promise<void> {
     const notebook = vscode.window.activeNotebookEditor?.notebook;
-    const session = notebook && this.controller.session(notebook);
+    const session = notebook && this.controller.sessionFor(notebook.uri);
     if (!notebook || !session) { this.item.hide(); return; }
     const kernel = session.activeKernel;
     if (!kernel) {

@@ -196,4 +196,3 @@ export class KernelClient extends EventEmitter {
   }
 }
 
-export const newRequestId = randomUUID;

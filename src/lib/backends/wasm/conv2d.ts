@@ -63,49 +63,47 @@ export function backpropInputAxis(stride: number, dilation: number, pad: number,
   return { stride, taps, convDilation, padBefore, padAfter, phaseLength, kernelTap };
 }
 
-/** Fills the conv2d filter [tapsH, tapsW, co, sh*sw*ci] for dx from w [kh, kw, ci, co]. */
-function fillBackpropInputFilter(w: Float32Array, [, kw, ci, co]: number[], gh: BackpropAxis, gw: BackpropAxis, out: Float32Array): void {
-  const sh = gh.stride, sw = gw.stride, pc = sh * sw * ci;
-  out.fill(0);
+/** Calls `visit` for every (tap, phase) pair of the two axes that a kernel element feeds: `tap` is the
+ *  index into the [tapsH, tapsW] grid, `phase` into the sh*sw phases, `kh`/`kw` the kernel element. */
+function forEachPhaseTap(gh: BackpropAxis, gw: BackpropAxis, visit: (tap: number, phase: number, kh: number, kw: number) => void): void {
+  const sh = gh.stride, sw = gw.stride;
   for (let jh = 0; jh < gh.taps; jh++) {
     for (let ph = 0; ph < sh; ph++) {
       const kh = gh.kernelTap[jh * sh + ph];
       if (kh < 0) continue;
       for (let jw = 0; jw < gw.taps; jw++) {
         for (let pw = 0; pw < sw; pw++) {
-          const kwi = gw.kernelTap[jw * sw + pw];
-          if (kwi < 0) continue;
-          const src = (kh * kw + kwi) * ci * co;
-          const dst = (jh * gw.taps + jw) * co * pc + (ph * sw + pw) * ci;
-          for (let o = 0; o < co; o++) {
-            const d = dst + o * pc;
-            for (let c = 0; c < ci; c++) out[d + c] = w[src + c * co + o];
-          }
+          const kw = gw.kernelTap[jw * sw + pw];
+          if (kw >= 0) visit(jh * gw.taps + jw, ph * sw + pw, kh, kw);
         }
       }
     }
   }
 }
 
+/** Fills the conv2d filter [tapsH, tapsW, co, sh*sw*ci] for dx from w [kh, kw, ci, co]. */
+function fillBackpropInputFilter(w: Float32Array, [, kw, ci, co]: number[], gh: BackpropAxis, gw: BackpropAxis, out: Float32Array): void {
+  const pc = gh.stride * gw.stride * ci;
+  out.fill(0);
+  forEachPhaseTap(gh, gw, (tap, phase, kh, kwi) => {
+    const src = (kh * kw + kwi) * ci * co;
+    const dst = tap * co * pc + phase * ci;
+    for (let o = 0; o < co; o++) {
+      const d = dst + o * pc;
+      for (let c = 0; c < ci; c++) out[d + c] = w[src + c * co + o];
+    }
+  });
+}
+
 /** Fills the depthwise filter [tapsH, tapsW, C*M, sh*sw] for dx from w [kh, kw, C, M]. */
 export function fillDepthwiseBackpropInputFilter(w: Float32Array, [, kw, c, m]: number[], gh: BackpropAxis, gw: BackpropAxis, out: Float32Array): void {
-  const sh = gh.stride, sw = gw.stride, p = sh * sw, cm = c * m;
+  const p = gh.stride * gw.stride, cm = c * m;
   out.fill(0);
-  for (let jh = 0; jh < gh.taps; jh++) {
-    for (let ph = 0; ph < sh; ph++) {
-      const kh = gh.kernelTap[jh * sh + ph];
-      if (kh < 0) continue;
-      for (let jw = 0; jw < gw.taps; jw++) {
-        for (let pw = 0; pw < sw; pw++) {
-          const kwi = gw.kernelTap[jw * sw + pw];
-          if (kwi < 0) continue;
-          const src = (kh * kw + kwi) * cm;
-          const dst = (jh * gw.taps + jw) * cm * p + ph * sw + pw;
-          for (let i = 0; i < cm; i++) out[dst + i * p] = w[src + i];
-        }
-      }
-    }
-  }
+  forEachPhaseTap(gh, gw, (tap, phase, kh, kwi) => {
+    const src = (kh * kw + kwi) * cm;
+    const dst = tap * cm * p + phase;
+    for (let i = 0; i < cm; i++) out[dst + i * p] = w[src + i];
+  });
 }
 
 /** Crops dy where a backprop axis asks for negative padding; returns dy (maybe cropped) and the pads. */
