@@ -2,15 +2,14 @@
 // computations written here: every candidate threshold tried, AUC as the Mann-Whitney statistic.
 process.env.CONVNET_BACKEND = process.env.CONVNET_BACKEND || 'cpu';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf, ready } from '../../src/lib/tf';
 import type { Tensor3D } from '@tensorflow/tfjs';
 import { bestThreshold, evaluatePairs, FaceArgumentError, rocCurve, type LabelledPair } from '../../src/lib/face';
 import * as images from '../../src/lib/images';
 import { ProjectionEncoder, batchOf, lcg } from './faceTestKit';
+import { checkNoTensorLeaks, ORL, skipWithoutOrl } from './libraryTestKit';
 
-const ORL = path.resolve(__dirname, '../../../shared/data/faces/orl');
 
 /** Accuracy of "same iff d < t" for every t in a dense candidate set; the best accuracy. */
 function bruteBestAccuracy(d: number[], same: boolean[]): number {
@@ -51,12 +50,8 @@ function syntheticSet(): { embeddings: number[][]; pairs: LabelledPair[] } {
 const dist64 = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, k) => s + (v - b[k]) ** 2, 0));
 
 describe('evaluatePairs', () => {
-  let baseline = 0;
   before(async () => { await ready(); });
-  beforeEach(() => { baseline = tf.memory().numTensors; });
-  afterEach(function () {
-    if (this.currentTest?.state === 'passed') assert.equal(tf.memory().numTensors, baseline, 'tensors leaked');
-  });
+  checkNoTensorLeaks();
 
   it('bestThreshold finds the best accuracy a brute force finds, with ties', () => {
     for (let trial = 0; trial < 20; trial++) {
@@ -143,11 +138,7 @@ describe('evaluatePairs', () => {
   });
 
   it('evaluates ORL pairs (LFW-style folds) with a projection encoder', async function () {
-    if (!fs.existsSync(path.join(ORL, 's1', '1.pgm'))) {
-      console.log(`      (skipped: ORL faces not found at ${ORL})`);
-      this.skip();
-      return;
-    }
+    skipWithoutOrl(this);
     const encoder = new ProjectionEncoder(32);
     try {
       const faces: Tensor3D[] = [];

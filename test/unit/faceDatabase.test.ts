@@ -11,21 +11,17 @@ import type { Tensor3D } from '@tensorflow/tfjs';
 import { FaceArgumentError, FaceDatabase, UnknownIdentityError, verify, whoIsIt, type FaceEncoder } from '../../src/lib/face';
 import * as images from '../../src/lib/images';
 import { FlattenEncoder, ProjectionEncoder, batchOf, lcg } from './faceTestKit';
+import { checkNoTensorLeaks, ORL, skipWithoutOrl } from './libraryTestKit';
 
-const ORL = path.resolve(__dirname, '../../../shared/data/faces/orl');
 
 /** A [1, 1, 3] "image" whose embedding under FlattenEncoder(3) is v. */
 const img = (...v: number[]) => tf.tensor3d(v, [1, 1, v.length]);
 
 describe('FaceDatabase, verify, whoIsIt', () => {
-  let baseline = 0;
   let tmp = '';
   before(async () => { await ready(); tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facedb-')); });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  beforeEach(() => { baseline = tf.memory().numTensors; });
-  afterEach(function () {
-    if (this.currentTest?.state === 'passed') assert.equal(tf.memory().numTensors, baseline, 'tensors leaked');
-  });
+  checkNoTensorLeaks();
 
   /** alice: (0,0,0) and (1,1,1); bob: (3,0,0). */
   async function aliceAndBob(): Promise<FaceDatabase> {
@@ -127,11 +123,7 @@ describe('FaceDatabase, verify, whoIsIt', () => {
   });
 
   it('recognises ORL faces with a fixed projection encoder, as float64 distances say', async function () {
-    if (!fs.existsSync(path.join(ORL, 's1', '1.pgm'))) {
-      console.log(`      (skipped: ORL faces not found at ${ORL})`);
-      this.skip();
-      return;
-    }
+    skipWithoutOrl(this);
     const encoder = new ProjectionEncoder(16);
     try {
       const db = new FaceDatabase(encoder);

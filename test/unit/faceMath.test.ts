@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { tf, ready } from '../../src/lib/tf';
 import { FaceArgumentError, mineTriplets, pairwiseDistances, pairwiseSquaredDistances, rowSquaredDistances, tripletLoss } from '../../src/lib/face';
 import { lcg } from './faceTestKit';
+import { checkNoTensorLeaks } from './libraryTestKit';
 
 /** Rows of float32-representable numbers (what the tensor holds), so the reference sees the same inputs. */
 function matrix(n: number, dim: number, seed: number, scale = 1, offset = 0): number[][] {
@@ -49,12 +50,8 @@ function mine64(E: number[][], labels: number[], strategy: 'all' | 'hard' | 'sem
 }
 
 describe('face maths', () => {
-  let baseline = 0;
   before(async () => { await ready(); });
-  beforeEach(() => { baseline = tf.memory().numTensors; });
-  afterEach(function () {
-    if (this.currentTest?.state === 'passed') assert.equal(tf.memory().numTensors, baseline, 'tensors leaked');
-  });
+  checkNoTensorLeaks();
 
   describe('pairwise distances', () => {
     for (const [label, scale, offset] of [['centred data', 1, 0], ['data far from the origin (cancellation)', 0.01, 30]] as const) {

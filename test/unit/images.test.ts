@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { tf, ready } from '../../src/lib/tf';
 import * as images from '../../src/lib/images';
 import { decodePng } from './pngDecode';
+import { checkNoTensorLeaks, ORL, skipWithoutOrl } from './libraryTestKit';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { PNG } = require('pngjs');
 const jpeg = require('jpeg-js') as typeof import('jpeg-js');
 const { GifWriter } = require('omggif');
 
-const ORL = path.resolve(__dirname, '../../../shared/data/faces/orl');
 
 /** Deterministic bytes (an LCG), so failures reproduce. */
 function lcgBytes(count: number, seed: number, max = 256): number[] {
@@ -59,12 +59,8 @@ function assertExact(got: Float32Array, samples: number[], maxval: number, what:
 }
 
 describe('images', () => {
-  let baseline = 0;
   before(async () => { await ready(); });
-  beforeEach(() => { baseline = tf.memory().numTensors; });
-  afterEach(function () {
-    if (this.currentTest?.state === 'passed') assert.equal(tf.memory().numTensors, baseline, 'tensors leaked');
-  });
+  checkNoTensorLeaks();
 
   describe('load', () => {
     for (const channels of [1, 3, 4] as const) {
@@ -186,12 +182,8 @@ describe('images', () => {
     });
 
     it('reads an ORL face (PGM P5, 92x112) exactly', async function () {
+      skipWithoutOrl(this);
       const file = path.join(ORL, 's1', '1.pgm');
-      if (!fs.existsSync(file)) {
-        console.log(`      (skipped: ORL faces not found at ${ORL})`);
-        this.skip();
-        return;
-      }
       const bytes = fs.readFileSync(file);
       const header = /^P5\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.toString('latin1', 0, 100));
       assert.ok(header, 'ORL files are binary PGM');

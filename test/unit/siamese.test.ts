@@ -7,6 +7,7 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import { FaceArgumentError, pairFeatures, SiameseClassifier, type PairFeatureKind } from '../../src/lib/face';
 import { lcg } from './faceTestKit';
+import { checkNoTensorLeaks } from './libraryTestKit';
 
 /** The features, written independently of the library. */
 function features64(a: number[], b: number[], kind: PairFeatureKind): number[] {
@@ -36,12 +37,8 @@ function makePairs(count: number, seed: number): { left: number[][]; right: numb
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 describe('SiameseClassifier', () => {
-  let baseline = 0;
   before(async () => { await ready(); });
-  beforeEach(() => { baseline = tf.memory().numTensors; });
-  afterEach(function () {
-    if (this.currentTest?.state === 'passed') assert.equal(tf.memory().numTensors, baseline, 'tensors leaked');
-  });
+  checkNoTensorLeaks();
 
   it('computes abs, chi-squared and concatenated pair features', () => {
     const a = [0.5, -1, 0, 2], b = [1.5, 1, 0, 2];
