@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { findFrameWith, revealInNotebook, runAllCells } from '../lib/notebookUi.mjs';
 import { startCodeServer, launchChromium, remoteUri, repoRoot as root, tempCopy, openNotebookWithQuickOpen } from '../lib/server.mjs';
 
 const results = path.join(root, 'test-results');
@@ -34,52 +35,6 @@ after(async () => {
   await server?.stop();
   if (ws) fs.rmSync(ws, { recursive: true, force: true });
 });
-
-/** The first frame (the output webview's inner frame, usually) whose DOM matches `selector`. */
-async function findFrameWith(selector, timeout, { scroll = false } = {}) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    for (const f of page.frames()) {
-      try { if (await f.$(selector)) return f; } catch { /* frame detached meanwhile */ }
-    }
-    // The notebook list is virtual: outputs of cells far below are only rendered once scrolled near.
-    if (scroll) await scrollNotebook(400);
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no frame contains ${selector} after ${timeout} ms`);
-}
-
-/**
- * Scrolls the notebook until the element (in the output webview) is inside the visible cell list, and
- * returns a fresh locator for it with its box. VS Code may re-create output elements (and frames), so
- * the element is looked up again on every step.
- */
-async function revealInNotebook(selector) {
-  const list = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
-  let element, box;
-  for (let i = 0; i < 40; i++) {
-    element = (await findFrameWith(selector, 10000, { scroll: true })).locator(selector).first();
-    box = await element.boundingBox({ timeout: 2000 }).catch(() => null);
-    if (box && box.y >= list.y && box.y + Math.min(box.height, list.height) <= list.y + list.height) return { element, box };
-    const dy = box ? box.y - (list.y + 60) : 400;
-    await scrollNotebook(Math.max(-600, Math.min(600, dy)));
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`could not scroll ${selector} into view`);
-}
-
-async function scrollNotebook(dy) {
-  const box = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
-  if (!box) return;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.wheel(0, dy);
-  if (process.env.E2E_DEBUG) {
-    const top = await page.locator('.notebookOverlay .monaco-list-rows').first().evaluate(e => e.style.top).catch(e => e.message);
-    const found = [];
-    for (const f of page.frames()) found.push(await f.$$eval('.convnet-tensor', els => els.map(e => e.dataset.shape).join('/')).catch(() => 'x'));
-    console.log(`[scroll] ${dy} -> rows top ${top}; tensors per frame: ${found.join(' | ')}`);
-  }
-}
 
 test('Run All on the getting-started sample renders text and an image tensor', { timeout: 150000 }, async () => {
   const soft = []; // checks that should not stop the scenario; reported at the end
@@ -109,25 +64,14 @@ async function scenario(soft) {
     soft.push('the notebook toolbar does not show the kernel "ConvNet TypeScript" (not auto-selected?)');
   }
 
-  const runAll = page.locator('.notebookOverlay .notebook-toolbar-container .action-item a[aria-label^="Run All"]');
-  const tRun = Date.now();
-  await runAll.first().click({ timeout: 30000 });
-  // Without a selected kernel, Run All asks for one: pick ours so the rest of the scenario still runs.
-  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ConvNet TypeScript' });
-  if (await pick.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) {
-    soft.push('Run All asked for a kernel: ConvNet TypeScript was not selected automatically');
-    await pick.first().click();
-  }
-
-  // The first outputs: text/plain and a stdout stream, drawn by VS Code's built-in renderers.
-  const textFrame = await findFrameWith('text=This cell has run 1 time(s)', 60000);
-  assert.ok(await textFrame.locator('text=console.log writes text below the cell').count(), 'stdout text rendered');
-
-  // Wait for Run All to finish (the toolbar shows Interrupt instead of Run All meanwhile), so no output
-  // changes under the checks below.
-  await runAll.first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
-  await runAll.first().waitFor({ state: 'visible', timeout: 90000 });
-  console.log(`Run All finished after ${Date.now() - tRun} ms`);
+  const runMs = await runAllCells(page, soft, {
+    // The first outputs: text/plain and a stdout stream, drawn by VS Code's built-in renderers.
+    firstOutput: async () => {
+      const textFrame = await findFrameWith(page, 'text=This cell has run 1 time(s)', 60000);
+      assert.ok(await textFrame.locator('text=console.log writes text below the cell').count(), 'stdout text rendered');
+    },
+  });
+  console.log(`Run All finished after ${runMs} ms`);
   // The extension's status bar item names the kernel's backend once the library is loaded.
   const status = page.locator('.statusbar-item', { hasText: 'ConvNet' }).first();
   if (await status.waitFor({ timeout: 5000 }).then(() => true, () => false)) console.log(`status bar: ${(await status.textContent()).trim()}`);
@@ -136,7 +80,7 @@ async function scenario(soft) {
   // The image tensor, drawn by our renderer (iframe.webview > #active-frame). Outputs live in a webview
   // behind the cell list; VS Code hides those of cells scrolled out of view.
   const selector = `.convnet-tensor[data-shape="${IMAGE_SHAPE}"]`;
-  const { element: tensor } = await revealInNotebook(selector);
+  const { element: tensor } = await revealInNotebook(page, selector);
   const header = (await tensor.locator('.convnet-tensor-header').first().textContent()).trim();
   const dtype = await tensor.getAttribute('data-dtype');
   const stats = await tensor.locator('.convnet-tensor-stats').count();
@@ -166,10 +110,10 @@ async function scenario(soft) {
   assert.ok(pixels.colours >= 3, `the canvas holds an image, not one colour (${pixels.colours} colours)`);
 
   // The convolution's output, 26x26 after 'valid' padding, is drawn too.
-  await findFrameWith('.convnet-tensor[data-shape="26,26,1"] canvas.convnet-tensor-image', 10000, { scroll: true });
+  await findFrameWith(page, '.convnet-tensor[data-shape="26,26,1"] canvas.convnet-tensor-image', 10000, { scroll: true });
 
   await page.waitForTimeout(500); // let the webview paint
-  const { box } = await revealInNotebook(selector);
+  const { box } = await revealInNotebook(page, selector);
   await page.screenshot({ path: path.join(results, 'e2e-notebook.png'), fullPage: false });
   await page.screenshot({ path: path.join(results, 'e2e-tensor.png'), clip: box });
 }

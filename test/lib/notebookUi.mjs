@@ -1,0 +1,67 @@
+// Driving a notebook in the real VS Code workbench (code-server + Playwright's Chromium): find our renderers'
+// DOM inside the output webviews, scroll the virtual cell list, and run all cells. Shared by the e2e tests.
+
+/** The first frame (the output webview's inner frame, usually) whose DOM matches `selector`. */
+export async function findFrameWith(page, selector, timeout, { scroll = false } = {}) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try { if (await f.$(selector)) return f; } catch { /* frame detached meanwhile */ }
+    }
+    // The notebook list is virtual: outputs of cells far below are only rendered once scrolled near.
+    if (scroll) await scrollNotebook(page, 400);
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no frame contains ${selector} after ${timeout} ms`);
+}
+
+/**
+ * Scrolls the notebook until the element (in the output webview) is inside the visible cell list, and
+ * returns a fresh locator for it with its box. VS Code may re-create output elements (and frames), so
+ * the element is looked up again on every step.
+ */
+export async function revealInNotebook(page, selector) {
+  const list = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  let element, box;
+  for (let i = 0; i < 40; i++) {
+    element = (await findFrameWith(page, selector, 10000, { scroll: true })).locator(selector).first();
+    box = await element.boundingBox({ timeout: 2000 }).catch(() => null);
+    if (box && box.y >= list.y && box.y + Math.min(box.height, list.height) <= list.y + list.height) return { element, box };
+    const dy = box ? box.y - (list.y + 60) : 400;
+    await scrollNotebook(page, Math.max(-600, Math.min(600, dy)));
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`could not scroll ${selector} into view`);
+}
+
+export async function scrollNotebook(page, dy) {
+  const box = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, dy);
+  if (process.env.E2E_DEBUG) {
+    const top = await page.locator('.notebookOverlay .monaco-list-rows').first().evaluate(e => e.style.top).catch(e => e.message);
+    const found = [];
+    for (const f of page.frames()) found.push(await f.$$eval('.convnet-output', els => els.map(e => e.className).join('/')).catch(() => 'x'));
+    console.log(`[scroll] ${dy} -> rows top ${top}; outputs per frame: ${found.join(' | ')}`);
+  }
+}
+
+/**
+ * Clicks Run All and waits until it is offered again (the toolbar shows Interrupt meanwhile). Picks the
+ * ConvNet kernel when VS Code asks for one, pushing a note onto `soft`. Returns the milliseconds taken.
+ */
+export async function runAllCells(page, soft, { firstOutput, timeout = 90000 } = {}) {
+  const runAll = page.locator('.notebookOverlay .notebook-toolbar-container .action-item a[aria-label^="Run All"]');
+  const t0 = Date.now();
+  await runAll.first().click({ timeout: 30000 });
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ConvNet TypeScript' });
+  if (await pick.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+    soft.push('Run All asked for a kernel: ConvNet TypeScript was not selected automatically');
+    await pick.first().click();
+  }
+  if (firstOutput) await firstOutput();
+  await runAll.first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  await runAll.first().waitFor({ state: 'visible', timeout });
+  return Date.now() - t0;
+}
