@@ -13,3 +13,6 @@ export { loadEncoder, PretrainedFaceEncoder, DLIB_MATCH_THRESHOLD, ENCODER_INPUT
 export { loadAligner, NoFaceError, alignChip, fitSimilarity, ALIGN_TEMPLATE, type FaceAligner, type FaceLandmarks, type LoadAlignerOptions, type Point } from './align';
 export { smallEncoder, type SmallEncoderOptions, type TrainableFaceEncoder } from './smallEncoder';
 export { trainEncoder, type TrainEncoderOptions, type TrainResult, type TrainProgress, type TrainableModel, type TripletDataset } from './train';
+
+// An interactive output of embeddings (renderers/embeddings), with a PNG fallback.
+export { embeddingView, EmbeddingView, type EmbeddingViewOptions } from './embeddingView';
