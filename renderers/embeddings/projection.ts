@@ -1,0 +1,155 @@
+// The three 2-D projections. PCA is computed at once; UMAP (umap-js) and t-SNE (@keckelt/tsne) are
+// iterative, so they come as steppers that the page runs in short chunks between frames. Both are fed a
+// seeded generator, so a reopened notebook shows the same picture. No DOM here: the caller supplies
+// how to yield to the page, which keeps this module testable in plain Node.
+import { TSNE } from '@keckelt/tsne';
+import { UMAP } from 'umap-js';
+import type { ProjectionMethod } from '../../src/protocol/embeddings';
+import { pca } from './pca';
+
+export const DEFAULT_SEED = 42;
+/** UMAP and t-SNE need a few neighbours to say anything; below this the selector explains why not. */
+export const MIN_POINTS_STOCHASTIC = 4;
+const UMAP_NEIGHBOURS = 15;
+const TSNE_PERPLEXITY = 30;
+const TSNE_ITERATIONS = 500;
+
+/** 2-D coordinates, N x 2 row-major. */
+export type Coordinates = Float64Array;
+
+export interface ProjectionResult {
+  coordinates: Coordinates;
+  /** A note for the axis caption, e.g. explained variance. */
+  note: string;
+}
+
+/** mulberry32: a small, fast seeded generator of floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal numbers from `random` (Box-Muller). */
+export function seededGaussian(random: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) { const value = spare; spare = undefined; return value; }
+    let u = 0;
+    while (u === 0) u = random();
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+export function pcaProjection(vectors: ReadonlyArray<ArrayLike<number>>): ProjectionResult {
+  const result = pca(vectors, 2);
+  const share = result.explained.map(e => (Number.isFinite(e) ? `${(100 * e).toFixed(1)}%` : '–'));
+  return { coordinates: result.coordinates, note: `PC1 ${share[0] ?? '–'}, PC2 ${share[1] ?? '–'} of the variance` };
+}
+
+/** An iterative projection advanced a few steps at a time. */
+export interface Stepper {
+  readonly totalSteps: number;
+  readonly stepsDone: number;
+  /** Runs one step; returns false once all steps are done. */
+  step(): boolean;
+  coordinates(): Coordinates;
+  note: string;
+}
+
+export function createStepper(method: Exclude<ProjectionMethod, 'pca'>, vectors: number[][], seed: number): Stepper {
+  if (vectors.length < MIN_POINTS_STOCHASTIC) {
+    throw new Error(`${method === 'umap' ? 'UMAP' : 't-SNE'} needs at least ${MIN_POINTS_STOCHASTIC} points; this set has ${vectors.length}`);
+  }
+  return method === 'umap' ? umapStepper(vectors, seed) : tsneStepper(vectors, seed);
+}
+
+function umapStepper(vectors: number[][], seed: number): Stepper {
+  const nNeighbors = Math.min(UMAP_NEIGHBOURS, vectors.length - 1);
+  const umap = new UMAP({ nComponents: 2, nNeighbors, random: seededRandom(seed) });
+  // Builds the neighbour graph synchronously (the costly part before the first epoch).
+  const totalSteps = umap.initializeFit(vectors);
+  let done = 0;
+  return {
+    totalSteps,
+    get stepsDone() { return done; },
+    step() {
+      if (done >= totalSteps) return false;
+      umap.step();
+      done++;
+      return done < totalSteps;
+    },
+    coordinates: () => toCoordinates(umap.getEmbedding()),
+    note: `UMAP, ${nNeighbors} neighbours, seed ${seed}`,
+  };
+}
+
+function tsneStepper(vectors: number[][], seed: number): Stepper {
+  // The perplexity must stay well below N or every point becomes everyone's neighbour.
+  const perplexity = Math.max(1, Math.min(TSNE_PERPLEXITY, Math.floor((vectors.length - 1) / 3)));
+  const tsne = new TSNE({ dim: 2, perplexity, epsilon: 10 });
+  // The library draws its start from Math.random; its gaussRandom is the only source, so replace it.
+  tsne.gaussRandom = seededGaussian(seededRandom(seed));
+  tsne.initDataRaw(vectors);
+  let done = 0;
+  return {
+    totalSteps: TSNE_ITERATIONS,
+    get stepsDone() { return done; },
+    step() {
+      if (done >= TSNE_ITERATIONS) return false;
+      tsne.step();
+      done++;
+      return done < TSNE_ITERATIONS;
+    },
+    coordinates: () => toCoordinates(tsne.getSolution() as ArrayLike<number>[]),
+    note: `t-SNE, perplexity ${perplexity}, seed ${seed}`,
+  };
+}
+
+function toCoordinates(rows: ReadonlyArray<ArrayLike<number>>): Coordinates {
+  const coordinates = new Float64Array(rows.length * 2);
+  rows.forEach((row, i) => {
+    coordinates[2 * i] = row[0];
+    coordinates[2 * i + 1] = row[1];
+  });
+  return coordinates;
+}
+
+export interface ChunkOptions {
+  /** Resolves when the page has had a chance to paint and handle input (requestAnimationFrame in a webview). */
+  yieldToPage: () => Promise<void>;
+  /** Milliseconds of work per chunk. */
+  budgetMs?: number;
+  now?: () => number;
+  signal?: AbortSignal;
+  onProgress?: (stepsDone: number, totalSteps: number) => void;
+}
+
+/** Runs `stepper` to the end in chunks of about `budgetMs`, yielding between chunks. Resolves to false if aborted. */
+export async function runInChunks(stepper: Stepper, options: ChunkOptions): Promise<boolean> {
+  const budget = options.budgetMs ?? 12;
+  const now = options.now ?? (() => Date.now());
+  let more = stepper.stepsDone < stepper.totalSteps;
+  while (more) {
+    if (options.signal?.aborted) return false;
+    const start = now();
+    do more = stepper.step(); while (more && now() - start < budget);
+    options.onProgress?.(stepper.stepsDone, stepper.totalSteps);
+    if (more) await options.yieldToPage();
+  }
+  return !options.signal?.aborted;
+}
+
+/** True when every coordinate is a finite number (the iterative methods can blow up on degenerate data). */
+export function allFinite(coordinates: Coordinates): boolean {
+  for (const value of coordinates) if (!Number.isFinite(value)) return false;
+  return true;
+}
