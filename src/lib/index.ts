@@ -5,3 +5,4 @@ export { tf, ready, backendInfo } from './tf';
 export type { BackendInfo, BackendName } from './tf';
 export * as images from './images';
 export * as face from './face';
+export * as convs from './convs';
