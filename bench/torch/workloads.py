@@ -2,8 +2,11 @@
 and check values, in torch's natural NCHW layout. Each setup(cfg) returns (step, info, images); step()
 returns the check value the TF.js side returns for the same work.
 """
+import json
 import math
+import os
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -198,8 +201,80 @@ class Skipped(Exception):
     pass
 
 
+# ---- the pretrained face encoder (bench/workloads/face.mjs, src/lib/face/encoder.ts) ----
+# dlib's ResNet as face-api ships it: the same weight files, dequantized the same way, so both sides compute
+# the same embeddings and the check values agree.
+FACE_MODEL = os.path.join(os.path.dirname(__file__), '..', '..', 'node_modules', '@vladmandic', 'face-api', 'model')
+FACE_BLOCKS = ['conv32_1', 'conv32_2', 'conv32_3', 'conv64_down', 'conv64_1', 'conv64_2', 'conv64_3',
+               'conv128_down', 'conv128_1', 'conv128_2', 'conv256_down', 'conv256_1', 'conv256_2', 'conv256_down_out']
+FACE_MEAN_RGB = [122.782, 117.001, 104.298]
+FACE_SIZE = 150
+
+
+def read_face_weights():
+    """face-api's manifest + .bin: uint8/uint16 affine-quantized (q * scale + min) or float32 as stored."""
+    with open(os.path.join(FACE_MODEL, 'face_recognition_model-weights_manifest.json')) as f:
+        manifest = json.load(f)
+    weights = {}
+    for group in manifest:
+        buf = b''.join(open(os.path.join(FACE_MODEL, p), 'rb').read() for p in group['paths'])
+        offset = 0
+        for w in group['weights']:
+            size = int(np.prod(w['shape']))
+            q = w.get('quantization')
+            if q is None:
+                values = np.frombuffer(buf, dtype='<f4', count=size, offset=offset).astype(np.float32)
+                offset += size * 4
+            else:
+                dtype = {'uint8': np.uint8, 'uint16': '<u2'}[q['dtype']]
+                raw = np.frombuffer(buf, dtype=dtype, count=size, offset=offset)
+                values = (raw.astype(np.float64) * q['scale'] + q['min']).astype(np.float32)
+                offset += size * np.dtype(dtype).itemsize
+            weights[w['name']] = torch.from_numpy(values.reshape(w['shape']).copy())
+    # Filters [h, w, in, out] (TF.js) -> [out, in, h, w] (torch).
+    return {k: (v.permute(3, 2, 0, 1).contiguous() if k.endswith('/filters') else v) for k, v in weights.items()}
+
+
+def face_conv(x, w, prefix, stride, relu, padding):
+    out = F.conv2d(x, w[prefix + '/conv/filters'], w[prefix + '/conv/bias'], stride=stride, padding=padding)
+    out = out * w[prefix + '/scale/weights'][None, :, None, None] + w[prefix + '/scale/biases'][None, :, None, None]
+    return torch.relu(out) if relu else out
+
+
+def face_residual(x, w, block):
+    down = block.endswith('_down') or block.endswith('_down_out')
+    out = face_conv(x, w, block + '/conv1', 2 if down else 1, True, 0 if down else 1)
+    out = face_conv(out, w, block + '/conv2', 1, False, 1)
+    shortcut = x
+    if down:
+        shortcut = F.avg_pool2d(x, 2, 2)
+        pc, ph, pw = shortcut.shape[1:]
+        oc, oh, ow = out.shape[1:]
+        if pc != oc:
+            shortcut = F.pad(shortcut, (0, 0, 0, 0, 0, oc - pc))
+        if (ph, pw) != (oh, ow):
+            out = F.pad(out, (0, pw - ow, 0, ph - oh))
+    return torch.relu(out + shortcut)
+
+
 def setup_face(cfg):
-    raise Skipped('no PyTorch peer for the course\'s pretrained face encoder')
+    batch = cfg['batch']
+    if not os.path.exists(FACE_MODEL):
+        raise Skipped(f'no face-api weights at {FACE_MODEL} (run npm ci)')
+    w = read_face_weights()
+    # The TF.js side's input: seeded 0..255 pixels, NHWC, 150x150 (no resize, no alignment).
+    x = nchw(uniform(batch * FACE_SIZE * FACE_SIZE * 3, 51) * 255, batch, FACE_SIZE)
+    mean = torch.tensor(FACE_MEAN_RGB)[None, :, None, None]
+
+    def step():
+        with torch.no_grad():
+            out = face_conv((x - mean) / 255, w, 'conv32_down', 2, True, 0)
+            out = F.max_pool2d(out, 3, 2)
+            for block in FACE_BLOCKS:
+                out = face_residual(out, w, block)
+            e = out.mean((2, 3)) @ w['fc']
+        return e[0, 0].item()
+    return step, {'inputSize': FACE_SIZE, 'weights': 'face-api face_recognition_model'}, batch
 
 
 SETUP = dict(style=setup_style, triplet=setup_triplet, sweep=setup_sweep, face=setup_face,

@@ -1,6 +1,6 @@
 // Face encodings per second with the course's pretrained face encoder (`convnet.face`), batches of
-// aligned face crops in, 128-d embeddings out. Until the library has the encoder this workload reports
-// why it was skipped; it is detected at run time so that nothing here changes when it lands.
+// 150x150 crops in, 128-d embeddings out. The PyTorch peer (torch/workloads.py) reads the same face-api
+// weight files and builds the same network, so the first embedding value must agree.
 // API: face.loadEncoder() -> { inputSize, encode(x: Tensor4D): Promise<Tensor2D> }, pixels 0..255 (no alignment).
 import { uniform } from './seeded.mjs';
 
