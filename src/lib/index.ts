@@ -5,4 +5,5 @@ export { tf, ready, backendInfo } from './tf';
 export type { BackendInfo, BackendName } from './tf';
 export * as images from './images';
 export * as face from './face';
+export * as activations from './activations';
 export * as convs from './convs';
