@@ -11,6 +11,8 @@ import { ramp } from './palette';
 export const MAX_CELLS = 256;
 const SIDE = 320;
 const OVERLAY = [255, 48, 48];
+/** How far an accepted cell's colour moves towards OVERLAY: enough to see, not enough to hide the distance. */
+const OVERLAY_STRENGTH = 0.6;
 const LABEL_CHARS = 32;
 
 export interface HeatmapView {
@@ -34,6 +36,8 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     }
   }
   const scaleMax = model.maxDistance > 0 ? model.maxDistance : 1;
+  const base = new Uint8Array(cells * cells * 3);
+  for (let cell = 0; cell < cells * cells; cell++) base.set(ramp(mean[cell] / scaleMax), cell * 3);
 
   const canvas = h('canvas', {
     class: 'convnet-emb-heatmap', 'data-role': 'heatmap', tabindex: 0, role: 'img', 'data-cells': cells,
@@ -51,11 +55,12 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     for (let r = 0; r < cells; r++) {
       for (let c = 0; c < cells; c++) {
         const p = (r * cells + c) * 4;
-        const [red, green, blue] = ramp(mean[r * cells + c] / scaleMax);
+        const q = (r * cells + c) * 3;
+        const red = base[q], green = base[q + 1], blue = base[q + 2];
         const accepted = overlayToggle.checked ? acceptedFraction(r, c) : 0;
-        data[p] = red + (OVERLAY[0] - red) * accepted * 0.7;
-        data[p + 1] = green + (OVERLAY[1] - green) * accepted * 0.7;
-        data[p + 2] = blue + (OVERLAY[2] - blue) * accepted * 0.7;
+        data[p] = red + (OVERLAY[0] - red) * accepted * OVERLAY_STRENGTH;
+        data[p + 1] = green + (OVERLAY[1] - green) * accepted * OVERLAY_STRENGTH;
+        data[p + 2] = blue + (OVERLAY[2] - blue) * accepted * OVERLAY_STRENGTH;
         data[p + 3] = 255;
       }
     }

@@ -152,8 +152,9 @@ export class PairTable {
   }
 
   roc(): RocCurve {
-    const fpr: number[] = [0];
-    const tpr: number[] = [0];
+    const fpr = new Float64Array(this.count + 2);
+    const tpr = new Float64Array(this.count + 2);
+    let points = 1;
     let auc = 0;
     let previousFp = 0, previousTp = 0;
     for (let k = 0; k < this.count;) {
@@ -163,16 +164,17 @@ export class PairTable {
       const tp = this.samePrefix[end];
       const fp = end - tp;
       auc += (fp - previousFp) * (tp + previousTp) / 2;
-      fpr.push(this.negatives > 0 ? fp / this.negatives : 0);
-      tpr.push(this.positives > 0 ? tp / this.positives : 0);
+      fpr[points] = this.negatives > 0 ? fp / this.negatives : 0;
+      tpr[points] = this.positives > 0 ? tp / this.positives : 0;
+      points++;
       previousFp = fp;
       previousTp = tp;
       k = end;
     }
-    if (fpr[fpr.length - 1] !== 1 || tpr[tpr.length - 1] !== 1) { fpr.push(1); tpr.push(1); }
+    if (fpr[points - 1] !== 1 || tpr[points - 1] !== 1) { fpr[points] = 1; tpr[points] = 1; points++; }
     const valid = this.positives > 0 && this.negatives > 0;
     return {
-      fpr: Float64Array.from(fpr), tpr: Float64Array.from(tpr),
+      fpr: fpr.slice(0, points), tpr: tpr.slice(0, points),
       auc: valid ? auc / (this.positives * this.negatives) : NaN,
     };
   }

@@ -54,11 +54,21 @@ const VIRIDIS: ReadonlyArray<[number, number, number]> = [
   [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37],
 ];
 
-/** Colour of `t` in [0, 1] on the ramp, as RGB bytes. */
+const RAMP_STEPS = 256;
+/** The ramp as RGB bytes at RAMP_STEPS even steps, computed once. */
+const RAMP_TABLE = (() => {
+  const table = new Uint8Array(RAMP_STEPS * 3);
+  for (let s = 0; s < RAMP_STEPS; s++) {
+    const x = (s / (RAMP_STEPS - 1)) * (VIRIDIS.length - 1);
+    const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+    const f = x - i;
+    for (let c = 0; c < 3; c++) table[s * 3 + c] = Math.round(VIRIDIS[i][c] + (VIRIDIS[i + 1][c] - VIRIDIS[i][c]) * f);
+  }
+  return table;
+})();
+
+/** Colour of `t` in [0, 1] on the ramp, as RGB bytes (NaN as 0). */
 export function ramp(t: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
-  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f].map(Math.round) as [number, number, number];
+  const s = Math.round(Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (RAMP_STEPS - 1)) * 3;
+  return [RAMP_TABLE[s], RAMP_TABLE[s + 1], RAMP_TABLE[s + 2]];
 }

@@ -5,6 +5,7 @@
 /** Below this size the whole eigen-decomposition is done with cyclic Jacobi rotations; above, block power iteration. */
 const JACOBI_MAX_SIZE = 48;
 const MAX_POWER_ITERATIONS = 1000;
+const OVERSAMPLING = 8;
 
 export interface Eigenpairs {
   /** Eigenvalues, largest first. */
@@ -69,26 +70,28 @@ export function topEigenpairs(a: ArrayLike<number>, m: number, k: number): Eigen
   }
   let scale = 0;
   for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(a[i * m + i]));
+  // A few extra vectors make convergence depend on the gap to eigenvalue k + extra, not k + 1.
+  const block = Math.min(m, k + OVERSAMPLING);
   // A fixed, non-symmetric start: not orthogonal to the leading eigenvectors except by coincidence.
-  let q: Float64Array[] = Array.from({ length: k }, (_, c) =>
+  let q: Float64Array[] = Array.from({ length: block }, (_, c) =>
     Float64Array.from({ length: m }, (_, i) => Math.sin(1 + i * (c + 1) * 0.7071) + 0.3 * Math.cos(i * 1.618 + c)));
   orthonormalize(q);
-  let values = new Array<number>(k).fill(0);
+  let values = new Array<number>(block).fill(0);
   for (let iteration = 0; iteration < MAX_POWER_ITERATIONS; iteration++) {
     const z = q.map(column => multiply(a, m, column));
     orthonormalize(z);
-    // Rayleigh-Ritz: diagonalise Z^T A Z (k x k) and rotate Z by its eigenvectors.
+    // Rayleigh-Ritz: diagonalise Z^T A Z (block x block) and rotate Z by its eigenvectors.
     const az = z.map(column => multiply(a, m, column));
-    const small = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) small[i * k + j] = dot(z[i], az[j]);
-    const ritz = jacobiEigen(small, k);
+    const small = new Float64Array(block * block);
+    for (let i = 0; i < block; i++) for (let j = 0; j < block; j++) small[i * block + j] = dot(z[i], az[j]);
+    const ritz = jacobiEigen(small, block);
     q = ritz.vectors.map(w => {
       const column = new Float64Array(m);
-      for (let j = 0; j < k; j++) for (let i = 0; i < m; i++) column[i] += w[j] * z[j][i];
+      for (let j = 0; j < block; j++) for (let i = 0; i < m; i++) column[i] += w[j] * z[j][i];
       return column;
     });
     values = ritz.values;
-    // Converged when every Ritz pair has a residual ||A q - λ q|| that is negligible against ||A||.
+    // Converged when the wanted Ritz pairs have residuals ||A q - λ q|| negligible against ||A||.
     let residual = 0;
     for (let c = 0; c < k; c++) {
       const aq = multiply(a, m, q[c]);
@@ -98,7 +101,7 @@ export function topEigenpairs(a: ArrayLike<number>, m: number, k: number): Eigen
     }
     if (residual <= 1e-11 * Math.max(scale, 1e-300)) break;
   }
-  return { values, vectors: q };
+  return { values: values.slice(0, k), vectors: q.slice(0, k) };
 }
 
 export interface PcaResult {

@@ -21,6 +21,8 @@ import { tripletsView } from './triplets';
 
 const METHOD_NAMES: Record<ProjectionMethod, string> = { pca: 'PCA', umap: 'UMAP', tsne: 't-SNE' };
 const TITLE_CHARS = 120;
+/** All N(N-1)/2 pairs are kept sorted (about 60 bytes each with the distance matrix): past this, memory and time grow too large. */
+export const MAX_POINTS = 2500;
 
 export interface RenderHandle {
   /** Resolves when the first picture (the initial projection's first frame) is drawn. */
@@ -40,6 +42,9 @@ export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: A
   let model: Model;
   try {
     payload = parseEmbeddingsPayload(data);
+    if (payload.points.length > MAX_POINTS) {
+      throw new Error(`Too many points to draw: ${payload.points.length}; the embeddings view shows at most ${MAX_POINTS} (pass a sample)`);
+    }
     model = buildModel(payload, pairwiseDistances(payload.points.map(p => p.vector)));
   } catch (error) {
     renderError(element, error);
@@ -131,8 +136,11 @@ class EmbeddingsView {
           `${n} ${n === 1 ? 'point' : 'points'} · ${identities.labels.length} ${identities.labels.length === 1 ? 'identity' : 'identities'} · dim ${payload.dim} · Euclidean`,
         ]),
       ]),
+      model.maxDistance === 0 && n > 1
+        ? h('div', { class: 'convnet-warn', 'data-role': 'identical-warning' }, ['All vectors are identical: every distance is 0, and UMAP or t-SNE can only scatter them at random.'])
+        : null,
       h('div', { class: 'convnet-emb-columns' }, [
-        h('div', { class: 'convnet-emb-column' }, [
+        h('div', { class: 'convnet-emb-column convnet-emb-scatter-column' }, [
           h('div', { class: 'convnet-emb-toolbar' }, [
             h('div', { class: 'convnet-emb-methods', role: 'group', 'aria-label': 'Projection' }, this.methodButtons),
             this.progress,

@@ -92,6 +92,8 @@ export function scatterView(model: Model, theme: () => Theme, onSelect: (index: 
     if (selected !== undefined) ring(context, selected, 9, colors.foreground, 2.5);
     if (hovered !== undefined && hovered !== selected) ring(context, hovered, 8, colors.foreground, 1);
     canvas.dataset.drawnPoints = String(n);
+    setIndex(canvas, 'selected', selected);
+    setIndex(canvas, 'hovered', hovered);
   };
 
   const line = (context: CanvasRenderingContext2D, a: number, b: number) => {
@@ -123,7 +125,7 @@ export function scatterView(model: Model, theme: () => Theme, onSelect: (index: 
     }
     context.globalAlpha = 1;
     linesNote.textContent = accepted === 0 ? ' (none accepted)'
-      : drawn < accepted ? ` (${drawn} of ${accepted} drawn, every ${stride}th by distance)` : ` (${accepted})`;
+      : drawn < accepted ? ` (${drawn} of ${accepted} drawn: 1 in ${stride}, by distance)` : ` (${accepted})`;
   };
 
   const hitTest = (x: number, y: number): number | undefined => {
@@ -313,3 +315,8 @@ function legendView(model: Model, theme: () => Theme): Legend {
   };
 }
 
+
+function setIndex(element: HTMLElement, name: string, index: number | undefined): void {
+  if (index === undefined) delete element.dataset[name];
+  else element.dataset[name] = String(index);
+}

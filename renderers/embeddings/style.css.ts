@@ -7,6 +7,7 @@ export const EMBEDDINGS_CSS = /* css */ `
 .convnet-emb-title { font-weight: 600; overflow-wrap: anywhere; }
 .convnet-emb-columns { display: flex; flex-wrap: wrap; gap: 8px 20px; align-items: flex-start; }
 .convnet-emb-column { min-width: 0; max-width: 100%; }
+.convnet-emb-scatter-column { flex: 0 1 524px; }
 .convnet-emb-side { flex: 1 1 260px; max-width: 460px; }
 .convnet-emb-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 12px; margin-bottom: 4px; }
 .convnet-emb-methods { display: flex; gap: 4px; }

@@ -33,7 +33,7 @@ export function tripletsView(model: Model, theme: () => Theme): TripletsView {
     class: 'convnet-emb-numberline', 'data-role': 'triplet-line', role: 'img',
     'aria-label': `${distanceName}(a,n) − ${distanceName}(a,p) for ${results.length} triplets against 0 and the margin ${margin}`,
   });
-  const draw = () => drawNumberLine(canvas, results, margin, theme());
+  const draw = () => drawNumberLine(canvas, results, margin, `${distanceName}(a,n) − ${distanceName}(a,p)`, theme());
 
   const badge = (kind: TripletClass, count: number) =>
     h('span', { class: `convnet-emb-badge convnet-emb-${kind}`, 'data-kind': kind }, [`${CLASS_NAMES[kind]}: ${count}`]);
@@ -69,7 +69,7 @@ export function tripletsView(model: Model, theme: () => Theme): TripletsView {
   return { element, redraw: () => { if (results.length > 0) draw(); } };
 }
 
-function drawNumberLine(canvas: HTMLCanvasElement, results: readonly TripletResult[], margin: number, colors: Theme): void {
+function drawNumberLine(canvas: HTMLCanvasElement, results: readonly TripletResult[], margin: number, axisName: string, colors: Theme): void {
   const context = prepareCanvas(canvas, WIDTH, HEIGHT);
   if (!context) return;
   const gaps = results.map(r => r.anchorNegative - r.anchorPositive);
@@ -97,7 +97,7 @@ function drawNumberLine(canvas: HTMLCanvasElement, results: readonly TripletResu
     context.beginPath(); context.moveTo(x(value), 4); context.lineTo(x(value), axis + 4); context.stroke();
     context.fillText(text, x(value) - context.measureText(text).width / 2, axis + 6);
   }
-  context.fillText('d(a,n) − d(a,p)', right - context.measureText('d(a,n) − d(a,p)').width, axis + 16);
+  context.fillText(axisName, right - context.measureText(axisName).width, axis + 16);
   results.forEach((r, i) => {
     // A fixed jitter by index so overlapping triplets stay visible and the picture is stable.
     const jitter = ((i * 0.618034) % 1) * (axis - 16) + 8;
