@@ -15,7 +15,7 @@ import { checkNoTensorLeaks } from './libraryTestKit';
 function activation(nH: number, nW: number, nC: number, seed: number, scale = 1, offset = 0): { values: number[]; shape: [1, number, number, number] } {
   return { values: lcg(nH * nW * nC, seed).map(v => Math.fround(offset + scale * v)), shape: [1, nH, nW, nC] };
 }
-const tensorOf = (a: { values: number[]; shape: number[] }) => tf.tensor(a.values, a.shape) as Tensor4D;
+const tensorOf = (a: { values: number[]; shape: readonly number[] }) => tf.tensor4d(a.values, a.shape as [number, number, number, number]);
 
 /** Unrolled by hand: A[c][h·nW + w] = a[0, h, w, c]. */
 function unroll64(a: number[], nH: number, nW: number, nC: number): number[][] {
@@ -162,9 +162,9 @@ describe('style costs (float64 references)', function () {
     const aC = activation(nH, nW, nC, 60, 1, 1), aG = activation(nH, nW, nC, 61, 1, 1);
     const tc = tensorOf(aC), tg = tensorOf(aG);
     const coords = [0, 7, 13, 29, 42, 59];
-    await checkGradient(tf.grad((g: Tensor4D) => contentCost(tc, g))(tg), aG.values,
+    await checkGradient(tf.grad(g => contentCost(tc, g as Tensor4D))(tg), aG.values,
       x => content64(aC.values, x, nH, nW, nC), coords, 1e-4, 1e-4, 'J_content');
-    await checkGradient(tf.grad((g: Tensor4D) => layerStyleCost(tc, g))(tg), aG.values,
+    await checkGradient(tf.grad(g => layerStyleCost(tc, g as Tensor4D))(tg), aG.values,
       x => layerStyle64(aC.values, x, nH, nW, nC), coords, 1e-4, 1e-3, 'J_style^[l]');
     const img = lcg(4 * 5 * 3, 62).map(v => Math.fround(0.5 + 0.5 * v));
     const ti = tf.tensor3d(img, [4, 5, 3]);

@@ -29,16 +29,16 @@ export function tinyNet(seed = 11): TinyNet {
       }
       calls++;
       const deepest = Math.max(...layers.map(l => TINY_LAYERS.indexOf(l as typeof TINY_LAYERS[number])));
-      const out: Record<string, Tensor4D> = {};
-      tf.tidy(() => {
-        let x = tf.sub(tf.div(images, 127.5), 1) as Tensor4D;
+      return tf.tidy(() => {
+        const out: Record<string, Tensor4D> = {};
+        let x: Tensor4D = tf.sub(tf.div(images, 127.5), 1);
         for (let i = 0; i <= deepest; i++) {
-          x = tf.relu(tf.add(tf.conv2d(x, kernels[i], 1, 'same'), biases[i]));
-          if (layers.includes(TINY_LAYERS[i])) out[TINY_LAYERS[i]] = tf.keep(x);
+          x = tf.relu(tf.add(tf.conv2d(x, kernels[i], 1, 'same'), biases[i])) as Tensor4D;
+          if (layers.includes(TINY_LAYERS[i])) out[TINY_LAYERS[i]] = x;
           if (i === 1) x = tf.avgPool(x, 2, 2, 'valid');
         }
+        return out;
       });
-      return out;
     },
     dispose() { for (const t of [...kernels, ...biases]) t.dispose(); },
   };

@@ -127,6 +127,11 @@ export async function toRgbImage(input: StyleImageInput, arg: string, fn = FN): 
   });
 }
 
+/** `size` as [height, width], or a StyleArgumentError. */
+function sizeArgument(size: ImageSize): [number, number] {
+  try { return sizeOf(size, FN); } catch (e) { throw new StyleArgumentError((e as Error).message); }
+}
+
 /** A layer the network knows: the name itself, or Keras' blockB_convC for convB_C. */
 function resolveLayer(net: FeatureNet, layer: unknown, arg: string): string {
   check(typeof layer === 'string', () => `${FN}: ${arg} must be a layer name (one of ${net.layers.join(', ')}); got ${JSON.stringify(layer)}`);
@@ -217,7 +222,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     owned.push(contentRaw);
     const styleRaw = await toRgbImage(options.style, 'style');
     owned.push(styleRaw);
-    const size = options.size !== undefined ? sizeOf(options.size, FN)
+    const size = options.size !== undefined ? sizeArgument(options.size)
       : preset.size !== undefined && options.preset !== undefined ? sizeOf(preset.size, FN) : [contentRaw.shape[0], contentRaw.shape[1]] as [number, number];
     const [h, w] = size;
     // C and S on the optimisation scale, [1, h, w, 3].
@@ -255,7 +260,9 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
       return { total, terms: tf.stack([total, jContent, jStyle, tv, ...perLayer]) as Tensor1D };
     };
 
-    G = tf.variable(initialImage(C, init, preset, noiseRatio, seed, top), true);
+    const start = initialImage(C, init, preset, noiseRatio, seed, top);
+    G = tf.variable(start, true); // a copy: the start tensor is ours to free
+    start.dispose();
     const variable = G;
     /** J and ∇J at the variable's value: the terms (kept) and the gradient (kept). */
     const evaluateWithGradient = (): { terms: Tensor1D; grad: Tensor4D } => {
@@ -268,7 +275,8 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
       value.dispose();
       return { terms: terms!, grad: grads[variable.name] as Tensor4D };
     };
-    const clipVariable = () => variable.assign(tf.tidy(() => tf.clipByValue(variable, 0, top)));
+    // Inside tidy: assign shares the new value's data, the tidy then frees the tensor that held it.
+    const clipVariable = () => tf.tidy(() => variable.assign(tf.clipByValue(variable, 0, top)));
 
     const history: StyleLossPoint[] = [];
     const started = performance.now();
@@ -357,7 +365,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
           const e = evaluateWithGradient();
           terms = e.terms;
           if (adam) adam.applyGradients([{ name: variable.name, tensor: e.grad }]);
-          else variable.assign(tf.tidy(() => tf.sub(variable, tf.mul(e.grad, sgdLearningRate(optimizer as { kind: 'sgd'; learningRate: number }, t)))));
+          else tf.tidy(() => variable.assign(tf.sub(variable, tf.mul(e.grad, sgdLearningRate(optimizer as { kind: 'sgd'; learningRate: number }, t)))));
           e.grad.dispose();
           clipVariable();
         } else {
