@@ -17,7 +17,8 @@ export interface Cnn1dOptions {
 
 /**
  * [n, length, 1] → class probabilities [n, classes]:
- * conv1d 8×7 → max-pool 2 → conv1d 16×5 → max-pool 2 → conv1d 16×5 → global average → dense softmax.
+ * conv1d 8×7 → max-pool 3 → conv1d 16×5 → max-pool 3 → flatten → dense softmax. The beat is centred on its
+ * R peak, so where a feature appears matters: flatten keeps that, unlike global pooling.
  */
 export function cnn1d(options: Cnn1dOptions): Sequential {
   const { length } = options;
@@ -29,11 +30,10 @@ export function cnn1d(options: Cnn1dOptions): Sequential {
     name: 'cnn1d',
     layers: [
       tf.layers.conv1d({ inputShape: [length, 1], filters: 8, kernelSize: 7, activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.maxPooling1d({ poolSize: 2 }),
+      tf.layers.maxPooling1d({ poolSize: 3 }),
       tf.layers.conv1d({ filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.maxPooling1d({ poolSize: 2 }),
-      tf.layers.conv1d({ filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: init(3) }),
-      tf.layers.globalAveragePooling1d(),
+      tf.layers.maxPooling1d({ poolSize: 3 }),
+      tf.layers.flatten(),
       tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(4) }),
     ],
   });
@@ -50,7 +50,7 @@ export interface Cnn3dOptions {
 
 /**
  * [n, size, size, size, 1] → class probabilities [n, classes]:
- * conv3d 8×3³ → max-pool 2³ → conv3d 16×3³ → max-pool 2³ → flatten → dense softmax.
+ * conv3d 8×3³ → max-pool 2³ → conv3d 16×3³ → conv3d 16×3³ → max over all positions → dense softmax.
  */
 export function cnn3d(options: Cnn3dOptions): Sequential {
   const { size } = options;
@@ -58,13 +58,16 @@ export function cnn3d(options: Cnn3dOptions): Sequential {
   check(isPositiveInteger(size) && size >= 10, () => `cnn3d: size must be an integer >= 10 voxels; got ${size}`);
   check(isPositiveInteger(classes) && classes >= 2, () => `cnn3d: classes must be an integer >= 2; got ${classes}`);
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 101 + k });
+  const finalSide = Math.floor((size - 2) / 2) - 4;
   return tf.sequential({
     name: 'cnn3d',
     layers: [
       tf.layers.conv3d({ inputShape: [size, size, size, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
       tf.layers.maxPooling3d({ poolSize: 2 }),
       tf.layers.conv3d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.maxPooling3d({ poolSize: 2 }),
+      tf.layers.conv3d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: init(4) }),
+      // The largest response anywhere: where the shape sits should not matter.
+      tf.layers.maxPooling3d({ poolSize: finalSide, strides: finalSide }),
       tf.layers.flatten(),
       tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(3) }),
     ],

@@ -296,11 +296,13 @@ export interface BeatWindowOptions {
   before?: number;
   /** Seconds after the R peak; default 0.4. */
   after?: number;
+  /** Divide every window by the standard deviation of all of them (inputs near unit scale train better); default true. */
+  standardize?: boolean;
 }
 
 /**
- * Cuts a window around each R peak of `signal` and centres it on its median (baseline), as a tensor ready for a
- * 1-D CNN. Beats whose window would leave the signal are dropped; `kept` says which peaks are in.
+ * Cuts a window around each R peak of `signal`, centres it on its median (baseline) and, by default, scales all
+ * windows by their common standard deviation, as a tensor ready for a 1-D CNN. Beats whose window would leave the signal are dropped; `kept` says which peaks are in.
  * @returns windows [beats, length, 1] (the caller disposes it)
  */
 export function beatWindows(signal: Float32Array, peaks: readonly number[], sampleRate: number, options: BeatWindowOptions = {}): { windows: Tensor3D; kept: number[] } {
@@ -317,5 +319,11 @@ export function beatWindows(signal: Float32Array, peaks: readonly number[], samp
     const median = Float32Array.from(w).sort()[Math.floor(length / 2)];
     for (let j = 0; j < length; j++) data[k * length + j] = w[j] - median;
   });
+  if (options.standardize ?? true) {
+    let sum = 0, squares = 0;
+    for (const v of data) { sum += v; squares += v * v; }
+    const std = Math.sqrt(Math.max(squares / data.length - (sum / data.length) ** 2, 1e-12));
+    for (let i = 0; i < data.length; i++) data[i] /= std;
+  }
   return { windows: tf.tensor3d(data, [kept.length, length, 1]), kept };
 }

@@ -27,7 +27,7 @@ function drawShape(kind: ShapeKind, size: number, rand: () => number): Float32Ar
   // Similar volumes for every kind, so size alone does not tell them apart: r in [0.2, 0.32]·size.
   const r = size * (0.2 + 0.12 * rand());
   const half = kind === 'cube' ? r * 0.806 : r; // a cube of half-side 0.806 r has the volume of a sphere of radius r
-  const margin = Math.ceil(half) + 1;
+  const margin = Math.ceil(kind === 'cylinder' ? 1.3 * r : half) + 1;
   const centre = [0, 1, 2].map(() => margin + rand() * Math.max(0, size - 1 - 2 * margin));
   const axis = Math.floor(rand() * 3); // the cylinder's axis
   const density = 0.6 + 0.4 * rand();
@@ -36,7 +36,7 @@ function drawShape(kind: ShapeKind, size: number, rand: () => number): Float32Ar
     let inside: boolean;
     if (kind === 'sphere') inside = d[0] ** 2 + d[1] ** 2 + d[2] ** 2 <= r * r;
     else if (kind === 'cube') inside = d.every(c => Math.abs(c) <= half);
-    else inside = Math.abs(d[axis]) <= r && d.reduce((s, c, i) => (i === axis ? s : s + c * c), 0) <= (0.6 * r) ** 2;
+    else inside = Math.abs(d[axis]) <= 1.3 * r && d.reduce((s, c, i) => (i === axis ? s : s + c * c), 0) <= (0.55 * r) ** 2;
     if (inside) v[(z * size + y) * size + x] = density;
   }
   return v;
