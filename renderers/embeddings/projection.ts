@@ -13,6 +13,8 @@ export const MIN_POINTS_STOCHASTIC = 4;
 const UMAP_NEIGHBOURS = 15;
 const TSNE_PERPLEXITY = 30;
 const TSNE_ITERATIONS = 500;
+/** Exact t-SNE costs O(N²) per iteration: past this many points one step takes longer than a frame. */
+export const MAX_POINTS_TSNE = 1000;
 
 /** 2-D coordinates, N x 2 row-major. */
 export type Coordinates = Float64Array;
@@ -65,17 +67,43 @@ export interface Stepper {
   note: string;
 }
 
-export function createStepper(method: Exclude<ProjectionMethod, 'pca'>, vectors: number[][], seed: number): Stepper {
+/** A stepper for UMAP or t-SNE of `vectors`. With `distances` (their N x N Euclidean distance matrix),
+ *  UMAP gets exact nearest neighbours from it instead of its approximate search, and t-SNE its input
+ *  distances: both skip work the renderer has already done. */
+export function createStepper(method: Exclude<ProjectionMethod, 'pca'>, vectors: number[][], seed: number,
+  distances?: Float64Array): Stepper {
+  const name = method === 'umap' ? 'UMAP' : 't-SNE';
   if (vectors.length < MIN_POINTS_STOCHASTIC) {
-    throw new Error(`${method === 'umap' ? 'UMAP' : 't-SNE'} needs at least ${MIN_POINTS_STOCHASTIC} points; this set has ${vectors.length}`);
+    throw new Error(`${name} needs at least ${MIN_POINTS_STOCHASTIC} points; this set has ${vectors.length}`);
   }
-  return method === 'umap' ? umapStepper(vectors, seed) : tsneStepper(vectors, seed);
+  if (method === 'tsne' && vectors.length > MAX_POINTS_TSNE) {
+    throw new Error(`t-SNE is limited to ${MAX_POINTS_TSNE} points here (each iteration compares every pair); this set has ${vectors.length}. Use UMAP or PCA`);
+  }
+  return method === 'umap' ? umapStepper(vectors, seed, distances) : tsneStepper(vectors, seed, distances);
 }
 
-function umapStepper(vectors: number[][], seed: number): Stepper {
+/** Each point's `k` nearest points, itself first (umap-js's convention for its own search). */
+export function exactNeighbours(distances: Float64Array, n: number, k: number): { indices: number[][]; distances: number[][] } {
+  const indices: number[][] = [], found: number[][] = [];
+  const others = Array.from({ length: n }, (_, j) => j);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    others.sort((a, b) => (a === i ? -1 : b === i ? 1 : distances[row + a] - distances[row + b] || a - b));
+    const nearest = others.slice(0, k);
+    indices.push(nearest);
+    found.push(nearest.map(j => (j === i ? 0 : distances[row + j])));
+  }
+  return { indices, distances: found };
+}
+
+function umapStepper(vectors: number[][], seed: number, distances?: Float64Array): Stepper {
   const nNeighbors = Math.min(UMAP_NEIGHBOURS, vectors.length - 1);
   const umap = new UMAP({ nComponents: 2, nNeighbors, random: seededRandom(seed) });
-  // Builds the neighbour graph synchronously (the costly part before the first epoch).
+  if (distances) {
+    const knn = exactNeighbours(distances, vectors.length, nNeighbors);
+    umap.setPrecomputedKNN(knn.indices, knn.distances);
+  }
+  // Builds the fuzzy neighbour graph synchronously (the costly part before the first epoch).
   const totalSteps = umap.initializeFit(vectors);
   let done = 0;
   return {
@@ -92,13 +120,20 @@ function umapStepper(vectors: number[][], seed: number): Stepper {
   };
 }
 
-function tsneStepper(vectors: number[][], seed: number): Stepper {
+function tsneStepper(vectors: number[][], seed: number, distances?: Float64Array): Stepper {
   // The perplexity must stay well below N or every point becomes everyone's neighbour.
   const perplexity = Math.max(1, Math.min(TSNE_PERPLEXITY, Math.floor((vectors.length - 1) / 3)));
   const tsne = new TSNE({ dim: 2, perplexity, epsilon: 10 });
   // The library draws its start from Math.random; its gaussRandom is the only source, so replace it.
   tsne.gaussRandom = seededGaussian(seededRandom(seed));
-  tsne.initDataRaw(vectors);
+  if (distances) {
+    // The library works on squared distances (its own initDataRaw squares them too).
+    const n = vectors.length;
+    const squared = distances.map(d => d * d);
+    tsne.initDataDist(Array.from({ length: n }, (_, i) => squared.subarray(i * n, (i + 1) * n)));
+  } else {
+    tsne.initDataRaw(vectors);
+  }
   let done = 0;
   return {
     totalSteps: TSNE_ITERATIONS,

@@ -251,7 +251,7 @@ class EmbeddingsView {
     this.showState(method, state);
     await nextFrame();
     try {
-      const stepper = createStepper(method, this.model.payload.points.map(p => p.vector), this.seed);
+      const stepper = createStepper(method, this.model.payload.points.map(p => p.vector), this.seed, this.model.distances);
       const finished = await runInChunks(stepper, {
         yieldToPage: nextFrame,
         signal: this.signal,

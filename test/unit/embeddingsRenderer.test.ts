@@ -8,7 +8,7 @@ import {
 import { buildModel } from '../../renderers/embeddings/model';
 import { parseEmbeddingsPayload } from '../../renderers/embeddings/payload';
 import { jacobiEigen, pca, topEigenpairs } from '../../renderers/embeddings/pca';
-import { createStepper, runInChunks, seededRandom } from '../../renderers/embeddings/projection';
+import { createStepper, exactNeighbours, MAX_POINTS_TSNE, runInChunks, seededRandom } from '../../renderers/embeddings/projection';
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: expected ${expected}, got ${actual}`);
@@ -358,6 +358,42 @@ describe('embeddings renderer: seeded projections', () => {
     });
   }
 
+  it('exact neighbours for UMAP list each point itself first, then the nearest by brute force', () => {
+    const d = pairwiseDistances(vectors);
+    const knn = exactNeighbours(d, vectors.length, 5);
+    vectors.forEach((v, i) => {
+      const brute = vectors.map((w, j) => ({ j, d: Math.hypot(...v.map((x, k) => x - w[k])) }))
+        .filter(e => e.j !== i).sort((a, b) => a.d - b.d || a.j - b.j).slice(0, 4);
+      assert.deepStrictEqual(knn.indices[i], [i, ...brute.map(e => e.j)], `neighbours of ${i}`);
+      knn.distances[i].forEach((x, k) => close(x, k === 0 ? 0 : brute[k - 1].d, 1e-12, `distance ${i},${k}`));
+    });
+  });
+
+  it('UMAP on the precomputed distances keeps three separated clusters apart, the same way for a seed', () => {
+    const d = pairwiseDistances(vectors);
+    const run = () => {
+      const stepper = createStepper('umap', vectors, 3, d);
+      while (stepper.step());
+      return rows2(stepper.coordinates());
+    };
+    const layout = run();
+    assert.deepStrictEqual(run(), layout);
+    let within = 0, withinCount = 0, between = 0, betweenCount = 0;
+    const shown = distancesOf(layout);
+    for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) {
+      if (i % 3 === j % 3) { within += shown[i][j]; withinCount++; } else { between += shown[i][j]; betweenCount++; }
+    }
+    assert.ok(within / withinCount < 0.5 * (between / betweenCount), `within ${within / withinCount}, between ${between / betweenCount}`);
+  });
+
+  it('t-SNE from the precomputed distances follows the same path as from the vectors', () => {
+    const fromVectors = createStepper('tsne', vectors, 5);
+    const fromDistances = createStepper('tsne', vectors, 5, pairwiseDistances(vectors));
+    for (let k = 0; k < 20; k++) { fromVectors.step(); fromDistances.step(); }
+    const a = fromVectors.coordinates(), b = fromDistances.coordinates();
+    a.forEach((x, i) => close(b[i], x, 1e-6 * Math.max(1, Math.abs(x)), `coordinate ${i}`));
+  });
+
   it('stops when aborted, and refuses sets too small for a neighbourhood', async () => {
     const controller = new AbortController();
     const stepper = createStepper('tsne', vectors, 1);
@@ -367,5 +403,7 @@ describe('embeddings renderer: seeded projections', () => {
     assert.strictEqual(finished, false);
     assert.ok(stepper.stepsDone < stepper.totalSteps);
     assert.throws(() => createStepper('umap', vectors.slice(0, 3), 1), /UMAP needs at least 4 points; this set has 3/);
+    const many = Array.from({ length: MAX_POINTS_TSNE + 1 }, (_, i) => [i]);
+    assert.throws(() => createStepper('tsne', many, 1), /t-SNE is limited to 1000 points here/);
   });
 });
