@@ -2,7 +2,7 @@
 // top-activating patches of each unit over a stream of images, a crop data set from a few photos, and the view.
 export { ActivationsArgumentError } from './errors';
 export type { LayerGeometry, HasGeometry, Padding } from './geometry';
-export { receptiveField, fieldBox, clipBox, type ReceptiveField, type ReceptiveFieldOptions, type Box } from './receptiveField';
+export { receptiveField, fieldBox, clipBox, unitField, type UnitField, type ReceptiveField, type ReceptiveFieldOptions, type Box } from './receptiveField';
 export { TopK, ranksAbove, type Ranked } from './topK';
 export {
   topPatches, DEFAULT_UNITS, type ActivationNet, type ImageSource, type Patch, type UnitPatches, type LayerPatches, type SourceImage,

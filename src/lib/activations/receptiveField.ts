@@ -101,3 +101,58 @@ export function clipBox(box: Box, height: number, width: number): { box: Box; cl
   const clipped = top !== box.top || left !== box.left || bottom !== box.top + box.height || right !== box.left + box.width;
   return { box: { top, left, height: Math.max(0, bottom - top), width: Math.max(0, right - left) }, clipped };
 }
+
+/** Where a unit's field lies in the input: the analytic box and the pixels the unit really sees. */
+export interface UnitField {
+  /** The receptive field (size/stride/offset) box; may reach past the border. */
+  box: Box;
+  /** The bounding box of the input pixels the unit depends on: the units it reads traced back layer by layer,
+   *  keeping only units that exist (padding has no field). Height/width 0 when the unit sees only padding. */
+  crop: Box;
+  /** True when `crop` is smaller than `box`. */
+  clipped: boolean;
+}
+
+/**
+ * The field of the unit at `position` ([y, x], or [i] for signals) of the last layer of `path` for an input of
+ * `inputSize`. Clipping only at the image border is not enough: 'same' padding at the end of a deep layer can
+ * stand where the layer below has no unit (its input was cut by a 'valid' layer), so the trace clips per layer.
+ */
+export function unitField(path: readonly LayerGeometry[], position: readonly number[], inputSize: readonly number[]): UnitField {
+  const fn = 'unitField';
+  const rank = inputSize.length as 1 | 2;
+  const layers = path.map((entry, i) => resolveLayer(entry, i, rank, fn));
+  const field = receptiveField(path, undefined, { inputSize });
+  check(position.length === rank && position.every((p, a) => Number.isInteger(p) && p >= 0 && p < field.outputSize![a]),
+    () => `${fn}: position must be ${rank} whole numbers inside the output ${JSON.stringify(field.outputSize)}; got ${JSON.stringify(position)}`);
+  const low: number[] = [], high: number[] = [];
+  for (let a = 0; a < rank; a++) {
+    const sizes = [inputSize[a]];
+    layers.forEach(axes => sizes.push(outputSize(axes[a], sizes[sizes.length - 1])));
+    // The set of units seen, traced back one layer at a time (a dilated kernel skips units, so a set, not a range).
+    let seen = [position[a]];
+    for (let l = layers.length - 1; l >= 0 && seen.length > 0; l--) {
+      const g = layers[l][a];
+      const [before] = paddingOf(g, sizes[l]);
+      const below = new Uint8Array(sizes[l]);
+      for (const p of seen) {
+        for (let j = 0; j < g.kernel; j++) {
+          const q = p * g.stride - before + j * g.dilation;
+          if (q >= 0 && q < sizes[l]) below[q] = 1;
+        }
+      }
+      seen = [];
+      below.forEach((used, q) => { if (used) seen.push(q); });
+    }
+    const lo = seen.length ? seen[0] : 1, hi = seen.length ? seen[seen.length - 1] : 0;
+    low.push(lo); high.push(hi);
+  }
+  const empty = low.some((lo, a) => lo > high[a]);
+  const span = (a: number) => (empty ? 0 : high[a] - low[a] + 1);
+  const box = fieldBox(field, position);
+  const crop: Box = rank === 1
+    ? { top: 0, left: empty ? 0 : low[0], height: empty ? 0 : 1, width: span(0) }
+    : { top: empty ? 0 : low[0], left: empty ? 0 : low[1], height: span(0), width: span(1) };
+  const clipped = crop.top !== box.top || crop.left !== box.left || crop.height !== box.height || crop.width !== box.width;
+  return { box, crop, clipped };
+}

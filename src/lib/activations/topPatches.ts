@@ -7,7 +7,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { tf } from '../tf';
 import { ActivationsArgumentError, check, isPositiveInteger, kernelSignal } from './errors';
 import { hasGeometry, type LayerGeometry } from './geometry';
-import { clipBox, fieldBox, receptiveField, type Box, type ReceptiveField } from './receptiveField';
+import { receptiveField, unitField, type Box, type ReceptiveField, type UnitField } from './receptiveField';
 import { batchesOf, checkImageSource, type ImageSource } from './source';
 import { TopK, type Ranked } from './topK';
 
@@ -117,6 +117,8 @@ interface LayerState {
   heaps?: TopK<Patch>[];
   field?: ReceptiveField;
   fieldFor?: string;
+  /** unitField by flat position, for the current image size. */
+  unitFields?: Map<number, UnitField>;
   featureShape?: [number, number, number];
 }
 
@@ -236,8 +238,7 @@ export async function topPatches(net: ActivationNet, options: TopPatchesOptions)
             const heap = state.heaps![Math.floor(i / per) % u];
             if (!heap.accepts(rank)) continue;
             const position: [number, number] = [Math.floor(rank.index / fw), rank.index % fw];
-            const box = fieldBox(state.field!, position);
-            const { box: crop, clipped } = clipBox(box, height, width);
+            const { box, crop, clipped } = fieldOfUnit(state, position, height, width);
             heap.push({ ...rank, position, box, crop, clipped, channels, pixels: cropPixels(pixels, imageInBatch, height, width, channels, crop) });
             if (thumbSide > 0 && !sources.has(rank.image)) sources.set(rank.image, sourceImage(pixels, imageInBatch, height, width, channels, rank.image, thumbSide));
           }
@@ -276,6 +277,14 @@ function fieldFor(state: LayerState, height: number, width: number, fn: string):
     throw new ActivationsArgumentError(`${fn}: layer '${state.layer}': ${(error as Error).message.replace(/^receptiveField: /, '')}`);
   }
   state.fieldFor = key;
+  state.unitFields = new Map();
+}
+
+function fieldOfUnit(state: LayerState, position: [number, number], height: number, width: number): UnitField {
+  const key = position[0] * state.featureShape![1] + position[1];
+  let field = state.unitFields!.get(key);
+  if (!field) state.unitFields!.set(key, field = unitField(state.path, position, [height, width]));
+  return field;
 }
 
 function startLayer(state: LayerState, channels: number, selection: UnitSelection | undefined, k: number, onePerImage: boolean, fn: string): void {
