@@ -50,6 +50,10 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
   let cursor: { row: number; col: number } | undefined;
 
   const image = new ImageData(cells, cells);
+  // The cells are painted at one pixel each, then scaled up without smoothing.
+  const bitmap = document.createElement('canvas');
+  bitmap.width = cells;
+  bitmap.height = cells;
   const paint = () => {
     const data = image.data;
     for (let r = 0; r < cells; r++) {
@@ -82,9 +86,6 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     const context = prepareCanvas(canvas, SIDE, SIDE);
     if (!context) return;
     paint();
-    const bitmap = document.createElement('canvas');
-    bitmap.width = cells;
-    bitmap.height = cells;
     bitmap.getContext('2d')?.putImageData(image, 0, 0);
     context.imageSmoothingEnabled = false;
     context.drawImage(bitmap, 0, 0, SIDE, SIDE);

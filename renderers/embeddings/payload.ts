@@ -14,15 +14,19 @@ function fail(what: string): never {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const describe = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'string'
-  ? `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}` : typeof v);
+/** A short description of a bad value for an error message: the number itself, a shortened string, or its type. */
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}`;
+  return Array.isArray(v) ? 'an array' : v === null ? 'null' : v === undefined ? 'nothing' : typeof v;
+}
 
 /** Checks `data` (parsed JSON) and returns it typed, with defaults filled in; throws an Error naming the bad field. */
 export function parseEmbeddingsPayload(data: unknown): EmbeddingsPayload {
   if (!isObject(data)) fail(`expected an object, got ${describe(data)}`);
-  if (data.version !== 1) fail(`version must be 1, got ${JSON.stringify(data.version) ?? 'nothing'}`);
+  if (data.version !== 1) fail(`version must be 1, got ${describe(data.version)}`);
   if (!(typeof data.dim === 'number' && Number.isInteger(data.dim) && data.dim >= 1)) {
-    fail(`dim must be a whole number >= 1, got ${describe(data.dim)} ${isFiniteNumber(data.dim) ? data.dim : ''}`.trimEnd());
+    fail(`dim must be a whole number >= 1, got ${describe(data.dim)}`);
   }
   const dim = data.dim;
   if (!Array.isArray(data.points) || data.points.length === 0) fail('points must be a non-empty array');
@@ -74,7 +78,7 @@ function parsePoint(raw: unknown, i: number, dim: number): EmbeddingPoint {
   if (!Array.isArray(raw.vector)) fail(`${at}.vector must be an array of ${dim} numbers, got ${describe(raw.vector)}`);
   if (raw.vector.length !== dim) fail(`${at}.vector must have dim = ${dim} numbers, got ${raw.vector.length}`);
   const bad = raw.vector.findIndex(v => !isFiniteNumber(v));
-  if (bad >= 0) fail(`${at}.vector[${bad}] must be a finite number, got ${describe(raw.vector[bad])}${typeof raw.vector[bad] === 'number' ? ` ${raw.vector[bad]}` : ''}`);
+  if (bad >= 0) fail(`${at}.vector[${bad}] must be a finite number, got ${describe(raw.vector[bad])}`);
   const point: EmbeddingPoint = { label: raw.label, vector: raw.vector as number[] };
   if (raw.name !== undefined) {
     if (typeof raw.name !== 'string') fail(`${at}.name must be a string, got ${describe(raw.name)}`);
@@ -94,7 +98,7 @@ function parseTriplet(raw: unknown, i: number, points: readonly EmbeddingPoint[]
   for (const role of ['anchor', 'positive', 'negative'] as const) {
     const index = raw[role];
     if (!(typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < points.length)) {
-      fail(`${at}.${role} must be a point index in 0..${points.length - 1}, got ${describe(index)}${isFiniteNumber(index) ? ` ${index}` : ''}`);
+      fail(`${at}.${role} must be a point index in 0..${points.length - 1}, got ${describe(index)}`);
     }
   }
   const triplet = raw as unknown as EmbeddingTriplet;

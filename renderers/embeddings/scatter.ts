@@ -39,7 +39,7 @@ export function scatterView(model: Model, theme: () => Theme, onSelect: (index: 
   const linesToggle = h('input', { type: 'checkbox', 'data-role': 'pair-lines' });
   const linesNote = h('span', { class: 'convnet-muted' });
   const list = pointList(model);
-  const legend = legendView(model, theme);
+  const legend = legendView(model, theme, signal);
 
   let coordinates: Float64Array | undefined;
   let selected: number | undefined;
@@ -210,7 +210,7 @@ export function scatterView(model: Model, theme: () => Theme, onSelect: (index: 
   canvas.addEventListener('blur', () => { if (hovered === undefined) tooltip.hidden = true; }, { signal });
   linesToggle.addEventListener('change', draw, { signal });
   list.addEventListener('change', () => onSelect(list.value === '' ? undefined : Number(list.value)), { signal });
-  legend.onChange(draw, signal);
+  legend.onChange(draw);
 
   return {
     element: h('div', { class: 'convnet-emb-scatter-view' }, [
@@ -266,12 +266,12 @@ function pointList(model: Model): HTMLSelectElement {
 interface Legend {
   element: HTMLElement;
   highlighted(): number | undefined;
-  onChange(listener: () => void, signal: AbortSignal): void;
+  onChange(listener: () => void): void;
   redraw(): void;
 }
 
 /** Identities with their marker; pressing one highlights its points. */
-function legendView(model: Model, theme: () => Theme): Legend {
+function legendView(model: Model, theme: () => Theme, signal: AbortSignal): Legend {
   const { labels, ofPoint } = model.identities;
   const counts = new Array<number>(labels.length).fill(0);
   for (const identity of ofPoint) counts[identity]++;
@@ -289,7 +289,7 @@ function legendView(model: Model, theme: () => Theme): Legend {
       highlighted = highlighted === k ? undefined : k;
       buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(highlighted === j)));
       listeners.forEach(listener => listener());
-    });
+    }, { signal });
     return button;
   });
   const redraw = () => {
@@ -307,10 +307,7 @@ function legendView(model: Model, theme: () => Theme): Legend {
     element: h('div', { class: 'convnet-emb-legend', role: 'group', 'aria-label': 'Identities (press to highlight)' },
       [...buttons, more]),
     highlighted: () => highlighted,
-    onChange(listener, signal) {
-      listeners.push(listener);
-      signal.addEventListener('abort', () => listeners.splice(listeners.indexOf(listener), 1), { once: true });
-    },
+    onChange(listener) { listeners.push(listener); },
     redraw,
   };
 }

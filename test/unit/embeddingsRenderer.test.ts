@@ -308,17 +308,19 @@ describe('embeddings renderer: payload validation', () => {
   it('names the field that is wrong', () => {
     assert.throws(() => parseEmbeddingsPayload(null), /expected an object, got null/);
     rejects(p => { p.version = 2; }, /version must be 1, got 2/);
-    rejects(p => { p.dim = 0; }, /dim must be a whole number >= 1/);
+    rejects(p => { delete p.threshold; }, /threshold must be a finite number >= 0, got nothing/);
+    rejects(p => { p.points[1] = 'x'; }, /points\[1\] must be an object, got the string "x"/);
+    rejects(p => { p.dim = 0; }, /dim must be a whole number >= 1, got 0/);
     rejects(p => { p.points = []; }, /points must be a non-empty array/);
     rejects(p => { p.points[1].vector = [1]; }, /points\[1\]\.vector must have dim = 2 numbers, got 1/);
     rejects(p => { p.points[0].vector[1] = 'NaN'; }, /points\[0\]\.vector\[1\] must be a finite number, got the string "NaN"/);
-    rejects(p => { p.points[2].label = 7; }, /points\[2\]\.label must be a string, got number/);
+    rejects(p => { p.points[2].label = 7; }, /points\[2\]\.label must be a string, got 7/);
     rejects(p => { p.points[0].thumbnail = '"><img src=x onerror=alert(1)>'; }, /points\[0\]\.thumbnail must be base64 PNG data/);
     rejects(p => { p.metric = 'cosine'; }, /metric must be 'euclidean'/);
-    rejects(p => { p.threshold = -1; }, /threshold must be a finite number >= 0/);
+    rejects(p => { p.threshold = -1; }, /threshold must be a finite number >= 0, got -1/);
     rejects(p => { p.thresholdRange = [2, 1]; }, /thresholdRange must be \[low, high\]/);
     rejects(p => { p.projection = 'mds'; }, /projection must be one of pca, umap, tsne/);
-    rejects(p => { p.triplets = [{ anchor: 0, positive: 1, negative: 3 }]; }, /triplets\[0\]\.negative must be a point index in 0\.\.2, got number 3/);
+    rejects(p => { p.triplets = [{ anchor: 0, positive: 1, negative: 3 }]; }, /triplets\[0\]\.negative must be a point index in 0\.\.2, got 3/);
     rejects(p => { p.triplets = [{ anchor: 0, positive: 2, negative: 1 }]; }, /triplets\[0\]\.positive must have the anchor's label/);
     rejects(p => { p.margin = -0.1; }, /margin must be a finite number >= 0/);
   });
