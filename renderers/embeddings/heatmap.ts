@@ -54,7 +54,10 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
   const bitmap = document.createElement('canvas');
   bitmap.width = cells;
   bitmap.height = cells;
+  // Repainting the cells costs O(N²) (the accepted fractions); only the threshold and the overlay toggle change them.
+  let painted = false;
   const paint = () => {
+    painted = true;
     const data = image.data;
     for (let r = 0; r < cells; r++) {
       for (let c = 0; c < cells; c++) {
@@ -85,8 +88,10 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     const colors = theme();
     const context = prepareCanvas(canvas, SIDE, SIDE);
     if (!context) return;
-    paint();
-    bitmap.getContext('2d')?.putImageData(image, 0, 0);
+    if (!painted) {
+      paint();
+      bitmap.getContext('2d')?.putImageData(image, 0, 0);
+    }
     context.imageSmoothingEnabled = false;
     context.drawImage(bitmap, 0, 0, SIDE, SIDE);
     // Identity blocks on the diagonal: same-person pairs lie inside them.
@@ -174,7 +179,7 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     event.preventDefault();
     moveTo(target[0], target[1]);
   }, { signal });
-  overlayToggle.addEventListener('change', draw, { signal });
+  overlayToggle.addEventListener('change', () => { painted = false; draw(); }, { signal });
 
   draw();
   const note = cells < n ? h('div', { class: 'convnet-muted' }, [`${n} faces shown as ${cells} × ${cells} blocks (mean distance per block)`]) : null;
@@ -186,6 +191,7 @@ export function heatmapView(model: Model, theme: () => Theme, signal: AbortSigna
     ]),
     setThreshold(value) {
       threshold = value;
+      painted = false;
       draw();
       if (cursor) readout.textContent = describeCell(cursor.row, cursor.col);
     },
