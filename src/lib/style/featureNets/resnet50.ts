@@ -46,7 +46,7 @@ export class ResNet50Features implements FeatureNet {
   readonly defaultStyleLayers: ReadonlyArray<readonly [string, number]>;
   private readonly tensors: Array<Tensor1D | Tensor4D> = [];
   private readonly chain: ChainLayer[] = [];
-  private readonly mean: Tensor1D;
+  private mean!: Tensor1D;
   private disposed = false;
 
   /** `weights`: folded conv weights by name ('conv1/kernel', 'conv2_block1/0_conv/bias', …), Keras layout
@@ -63,42 +63,47 @@ export class ResNet50Features implements FeatureNet {
       this.tensors.push(kernel, bias);
       return { kernel, bias };
     };
-    const stem = conv('conv1');
-    if (!stem || stem.kernel.shape.join() !== '7,7,3,64') throw new Error('loadFeatureNet: resnet50 weights lack conv1 [7,7,3,64]; is this a derived ResNet-50 folder?');
-    // Keras' ResNet-50 reads BGR; reversing conv1's input channels once makes it read RGB.
-    const rgbStem = tf.reverse(stem.kernel, 2) as Tensor4D;
-    this.tensors.push(rgbStem);
-    this.mean = tf.tensor1d(IMAGENET_MEAN_RGB);
-    this.tensors.push(this.mean);
+    try {
+      const stem = conv('conv1');
+      if (!stem || stem.kernel.shape.join() !== '7,7,3,64') throw new Error('loadFeatureNet: resnet50 weights lack conv1 [7,7,3,64]; is this a derived ResNet-50 folder?');
+      // Keras' ResNet-50 reads BGR; reversing conv1's input channels once makes it read RGB.
+      const rgbStem = tf.reverse(stem.kernel, 2) as Tensor4D;
+      this.tensors.push(rgbStem);
+      this.mean = tf.tensor1d(IMAGENET_MEAN_RGB);
+      this.tensors.push(this.mean);
 
-    this.chain.push({
-      name: 'conv1', minInput: 1,
-      // Keras pads by 3 (ZeroPadding2D) and convolves 'valid': not the same as 'same' for stride 2.
-      run: x => tf.relu(convBias(tf.pad(x, [[0, 0], [3, 3], [3, 3], [0, 0]]), rgbStem, stem.bias, 2, 'valid')) as Tensor4D,
-    });
-    stages: for (const [stage, blocks] of STAGES) {
-      for (let b = 1; b <= blocks; b++) {
-        const name = `conv${stage}_block${b}`;
-        const convs: Record<string, Conv> = {};
-        for (const part of ['0_conv', '1_conv', '2_conv', '3_conv']) {
-          const c = conv(`${name}/${part}`);
-          if (c) convs[part] = c;
+      this.chain.push({
+        name: 'conv1', minInput: 1,
+        // Keras pads by 3 (ZeroPadding2D) and convolves 'valid': not the same as 'same' for stride 2.
+        run: x => tf.relu(convBias(tf.pad(x, [[0, 0], [3, 3], [3, 3], [0, 0]]), rgbStem, stem.bias, 2, 'valid')) as Tensor4D,
+      });
+      stages: for (const [stage, blocks] of STAGES) {
+        for (let b = 1; b <= blocks; b++) {
+          const name = `conv${stage}_block${b}`;
+          const convs: Record<string, Conv> = {};
+          for (const part of ['0_conv', '1_conv', '2_conv', '3_conv']) {
+            const c = conv(`${name}/${part}`);
+            if (c) convs[part] = c;
+          }
+          if (!convs['1_conv']) break stages; // the file ends here
+          for (const part of ['2_conv', '3_conv', ...(b === 1 ? ['0_conv'] : [])]) {
+            if (!convs[part]) throw new Error(`loadFeatureNet: resnet50 weights have ${name}/1_conv but not ${name}/${part}`);
+          }
+          const stride: 1 | 2 = b === 1 && stage > 2 ? 2 : 1;
+          const pool = b === 1 && stage === 2;
+          this.chain.push({
+            name, minInput: 1,
+            run: x => {
+              // Stem max pool, Keras style: zero padding 1 then 3x3/2 'valid' (zeros never win after a relu).
+              const input = pool ? tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid') as Tensor4D : x;
+              return bottleneck(input, convs, stride);
+            },
+          });
         }
-        if (!convs['1_conv']) break stages; // the file ends here
-        for (const part of ['2_conv', '3_conv', ...(b === 1 ? ['0_conv'] : [])]) {
-          if (!convs[part]) throw new Error(`loadFeatureNet: resnet50 weights have ${name}/1_conv but not ${name}/${part}`);
-        }
-        const stride: 1 | 2 = b === 1 && stage > 2 ? 2 : 1;
-        const pool = b === 1 && stage === 2;
-        this.chain.push({
-          name, minInput: 1,
-          run: x => {
-            // Stem max pool, Keras style: zero padding 1 then 3x3/2 'valid' (zeros never win after a relu).
-            const input = pool ? tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid') as Tensor4D : x;
-            return bottleneck(input, convs, stride);
-          },
-        });
       }
+    } catch (e) {
+      for (const t of this.tensors) t.dispose();
+      throw e;
     }
     this.layers = this.chain.map(l => l.name);
     const has = (l: string) => this.layers.includes(l);

@@ -37,7 +37,7 @@ export interface Vgg19LayerWeights {
 export type Vgg19Weights = Readonly<Record<string, Vgg19LayerWeights>>;
 
 export interface Vgg19Options {
-  /** 'max' (VGG, the course) or 'avg' (Gatys et al. found average pooling gives slightly smoother results). */
+  /** 'max' (VGG, the course) or 'avg' (Gatys et al.: better gradient flow, slightly more appealing results). */
   pooling?: 'max' | 'avg';
   /** Channel order the first kernel expects. 'bgr' (default): Keras' VGG19 and the original Caffe weights;
    *  'rgb': MatConvNet's imagenet-vgg-verydeep-19 (the course's .mat). Both subtract the ImageNet mean. */
@@ -107,8 +107,9 @@ export class Vgg19Features implements FeatureNet {
     const biasOk = bias instanceof tf.Tensor ? !bias.isDisposed && bias.shape.join() === String(shape[3]) : bias instanceof Float32Array && bias.length === shape[3];
     if (!biasOk) throw new Error(`loadFeatureNet: VGG-19 layer ${layer}: bias must be [${shape[3]}], got ${describe(bias)}`);
     // Copies: the caller keeps (and may dispose) what it passed in.
-    const k = kernel instanceof tf.Tensor ? tf.clone(tf.cast(kernel, 'float32')) as Tensor4D : tf.tensor4d(kernel, [...shape]);
-    const b = bias instanceof tf.Tensor ? tf.clone(tf.cast(bias, 'float32')) as Tensor1D : tf.tensor1d(bias);
+    const copy = <T extends Tensor>(t: T) => tf.tidy(() => tf.clone(tf.cast(t, 'float32'))) as T;
+    const k = kernel instanceof tf.Tensor ? copy(kernel) : tf.tensor4d(kernel, [...shape]);
+    const b = bias instanceof tf.Tensor ? copy(bias) : tf.tensor1d(bias);
     this.tensors.push(k, b);
     return { kernel: k, bias: b };
   }
