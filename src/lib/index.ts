@@ -7,3 +7,4 @@ export * as images from './images';
 export * as face from './face';
 export * as activations from './activations';
 export * as convs from './convs';
+export * as style from './style';

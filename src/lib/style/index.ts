@@ -20,3 +20,4 @@ export {
 export { transfer, toRgbImage, type TransferOptions, type TransferResult, type ResolvedTransferSettings, type StyleImageInput } from './transfer';
 export type { FeatureNet, FeatureNetName } from './types';
 export type { StyleProgressPayload, StyleLossPoint, StyleProgressFrame, StyleProgressImage } from '../../protocol/styleProgress';
+export { loadFeatureNet, VGG19_WEIGHTS_HELP, type LoadFeatureNetOptions } from './featureNets';

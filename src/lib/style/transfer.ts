@@ -19,7 +19,8 @@ import {
   contentNormalization, PRESET_NAMES, PRESETS, styleNormalization, type InitKind, type PixelScale, type PresetName, type StylePreset,
 } from './presets';
 import { kernelDisplay, progressImage, StyleProgressReporter, type DisplayLike, type ProgressLimits } from './progress';
-import type { FeatureNet } from './types';
+import { loadFeatureNet, type LoadFeatureNetOptions } from './featureNets';
+import type { FeatureNet, FeatureNetName } from './types';
 
 /** An image: a path or encoded bytes (PNG, JPEG…), or an RGB tensor [h, w, 3] / [1, h, w, 3] with values in 0..1. */
 export type StyleImageInput = Tensor3D | Tensor4D | string | Uint8Array | ArrayBuffer;
@@ -27,8 +28,9 @@ export type StyleImageInput = Tensor3D | Tensor4D | string | Uint8Array | ArrayB
 export interface TransferOptions {
   content: StyleImageInput;
   style: StyleImageInput;
-  /** The feature network (see loadFeatureNet). */
-  net: FeatureNet;
+  /** The feature network: one from loadFeatureNet (yours to dispose), or what to load for this run (freed at
+   *  its end): a name or loadFeatureNet's options. Default 'resnet50' (shipped; VGG-19 needs its weights). */
+  net?: FeatureNet | FeatureNetName | LoadFeatureNetOptions;
   /** Settings to start from; every option below overrides the preset's. Default 'course-tf1'. */
   preset?: PresetName | StylePreset;
   /** Size of the generated image (one number: a square; or [height, width]); the style image is resized to it.
@@ -175,14 +177,31 @@ function finiteNumber(v: unknown, name: string, min = -Infinity): number {
 function checkNet(net: unknown): asserts net is FeatureNet {
   const n = net as FeatureNet | null | undefined;
   check(n != null && typeof n === 'object' && typeof n.activations === 'function' && Array.isArray(n.layers),
-    () => `${FN}: net must be a FeatureNet (from loadFeatureNet); got ${net === null ? 'null' : typeof net}`);
+    () => `${FN}: net must be a FeatureNet (from loadFeatureNet), 'resnet50', 'vgg19' or loadFeatureNet's options; got ${net === null ? 'null' : typeof net}`);
 }
 
 /** Runs style transfer; see TransferOptions. The tensors passed in are not disposed. */
 export async function transfer(options: TransferOptions): Promise<TransferResult> {
   check(options != null && typeof options === 'object', () => `${FN}: expected an options object { content, style, net, ... }; got ${typeof options}`);
-  const { net } = options;
-  checkNet(net);
+  const { net, owned: ownedNet } = await resolveNet(options.net);
+  try {
+    return await run(options, net);
+  } finally {
+    if (ownedNet) net.dispose();
+  }
+}
+
+/** The network to use, and whether this run loaded it (and so frees it). */
+async function resolveNet(option: TransferOptions['net']): Promise<{ net: FeatureNet; owned: boolean }> {
+  if (option === undefined || typeof option === 'string') return { net: await loadFeatureNet({ name: option ?? 'resnet50' }), owned: true };
+  if (typeof (option as FeatureNet).activations !== 'function' && typeof (option as LoadFeatureNetOptions).name === 'string') {
+    return { net: await loadFeatureNet(option as LoadFeatureNetOptions), owned: true };
+  }
+  checkNet(option);
+  return { net: option, owned: false };
+}
+
+async function run(options: TransferOptions, net: FeatureNet): Promise<TransferResult> {
   const preset = resolvePreset(options.preset);
   const iterations = options.iterations ?? preset.iterations;
   check(Number.isInteger(iterations) && iterations >= 0, () => `${FN}: iterations must be a whole number >= 0; got ${iterations}`);
