@@ -90,12 +90,12 @@ export function patchesView(result: TopPatchesResult, options: PatchesViewOption
 const hatch = (x: number, y: number): number => (((x + y) >> 2) & 1 ? 96 : 160);
 
 /**
- * The whole receptive field of a patch, downscaled (nearest) to at most `side` a side: image pixels where the
- * field is inside the image, a grey hatch where it reached past the border.
+ * The whole receptive field of a patch, scaled (nearest) to at most `side` a side (smaller fields are enlarged
+ * only when `enlarge`): image pixels where the unit sees the image, a grey hatch where the field reached past it.
  */
-export function patchImage(patch: Patch, side: number): Rgb8 {
+export function patchImage(patch: Patch, side: number, enlarge = false): Rgb8 {
   const { box, crop } = patch;
-  const scale = Math.min(1, side / Math.max(box.height, box.width));
+  const scale = Math.min(enlarge ? Infinity : 1, side / Math.max(box.height, box.width));
   const height = Math.max(1, Math.round(box.height * scale)), width = Math.max(1, Math.round(box.width * scale));
   const data = new Uint8Array(height * width * 3);
   const c = patch.channels;
@@ -164,7 +164,7 @@ function fallbackPng(result: TopPatchesResult, title?: string): string {
       drawText(canvas, pad, y + cell / 2 - 3, fitText(`#${unit.unit}`, 10), MUTED);
       unit.patches.forEach((p, j) => {
         const x = label + j * cell;
-        const img = patchImage(p, cell - 4);
+        const img = patchImage(p, cell - 4, true);
         blit(canvas, img, x + Math.floor((cell - 4 - img.width) / 2), y + Math.floor((cell - 4 - img.height) / 2));
         if (p.clipped) strokeRect(canvas, x - 1, y - 1, cell - 2, cell - 2, CLIPPED);
       });
