@@ -132,7 +132,7 @@ describe('convs: ECG pipeline', function () {
     try {
       assert.deepEqual(kept, [1, 2]);
       assert.deepEqual(windows.shape, [2, 36 + 72, 1]);
-      const v = windows.dataSync();
+      const v = Array.from(windows.dataSync());
       const mean = v.reduce((s, x) => s + x, 0) / v.length;
       const std = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
       assert.ok(Math.abs(std - 1) < 1e-4, `std ${std}`);
