@@ -139,6 +139,19 @@ describe('convs: ECG pipeline', function () {
     } finally { windows.dispose(); }
   });
 
+  it('plots a signal as an escaped inline SVG with one mark per beat in the window', () => {
+    const values = Float32Array.from({ length: 3600 }, (_, i) => Math.sin(i / 20));
+    const plot = convs.signalPlot({ name: '<script>alert(1)</script>', values }, { start: 1, duration: 5, marks: { at: [100, 400, 900, 3000], label: 'beats' }, title: 'a & b' });
+    const display = (plot as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('convnet.display')];
+    const bundle = display.call(plot);
+    assert.deepEqual(bundle, plot.toMimeBundle());
+    assert.match(bundle['text/html'], /^<svg [^>]*>.*<\/svg>$/s);
+    assert.ok(!bundle['text/html'].includes('<script>') && bundle['text/html'].includes('&lt;script&gt;') && bundle['text/html'].includes('a &amp; b'));
+    assert.equal((bundle['text/html'].match(/<line /g) ?? []).length, 2, 'marks at 400 and 900 lie in 1–6 s');
+    assert.equal(bundle['text/plain'], 'signal plot: <script>alert(1)</script>; 1.00–6.00 s; 2 beats');
+    assert.throws(() => convs.signalPlot([]), /signalPlot: traces must be/);
+  });
+
   it('bad inputs get named errors', async () => {
     assert.throws(() => convs.parseEcgCsv('mV\n0.1\nabc\n'), /parseEcgCsv: line 3 is not a number/);
     await assert.rejects(convs.filterEcg(new Float32Array(10), FS), /filterEcg: signal needs at least 59 samples/);

@@ -31,8 +31,12 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, ch => ESCA
 /** A plot that shows itself in a notebook cell (SVG in text/html, a one-line summary in text/plain). */
 export class SignalPlot {
   constructor(readonly svg: string, readonly summary: string) {}
-  [Symbol.for('convnet.display')](): Record<string, string> {
+  /** The MIME bundle the notebook shows. */
+  toMimeBundle(): Record<string, string> {
     return { 'text/html': this.svg, 'text/plain': this.summary };
+  }
+  [Symbol.for('convnet.display')](): Record<string, string> {
+    return this.toMimeBundle();
   }
 }
 
