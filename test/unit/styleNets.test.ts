@@ -16,6 +16,7 @@ import {
   type Vgg19Weights,
 } from '../../src/lib/style/featureNets';
 import { packageRoot } from '../../src/lib/style/featureNets/weightFiles';
+import { everyOtherPixel } from '../../src/lib/style/featureNets/resnet50';
 import { checkNoTensorLeaks } from './libraryTestKit';
 
 const MEAN_RGB = [123.68, 116.779, 103.939];
@@ -355,25 +356,47 @@ describe('feature networks for style transfer', function () {
       tf.dispose([x, ...Object.values(acts)]);
     });
 
-    it('matches the unfolded float32 Keras graph (reference.json) within half-precision tolerance', async () => {
+    it('subsamples every other pixel (its strided 1x1 convolutions) on odd and even sizes, with gradients', async () => {
+      for (const [h, w] of [[5, 7], [4, 6], [1, 3]]) {
+        const values = Float32Array.from({ length: 2 * h * w * 3 }, (_, i) => i);
+        const x = tf.tensor4d(values, [2, h, w, 3]);
+        const y = tf.tidy(() => everyOtherPixel(x));
+        const [rows, cols] = [Math.ceil(h / 2), Math.ceil(w / 2)];
+        const expected: number[] = [];
+        for (let n = 0; n < 2; n++) for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) for (let c = 0; c < 3; c++) expected.push(values[((n * h + 2 * i) * w + 2 * j) * 3 + c]);
+        assert.deepEqual(y.shape, [2, rows, cols, 3]);
+        assert.deepEqual(Array.from(await y.data()), expected);
+        // The gradient of a sum puts a 1 on exactly the kept pixels.
+        const g = tf.grad(t => tf.sum(everyOtherPixel(t as Tensor4D)))(x);
+        const ones = Array.from(await g.data()).reduce((a, b) => a + b, 0);
+        assert.equal(ones, expected.length);
+        tf.dispose([x, y, g]);
+      }
+    });
+
+    it('matches the unfolded float32 Keras graph (reference.json, 64x64 and 45x57) within half-precision tolerance', async () => {
+      type LayerRef = { shape: number[]; mean: number; meanAbs: number; maxAbs: number; samples: Array<[number, number]> };
       const reference = JSON.parse(fs.readFileSync(path.join(RESNET_DIR, 'reference.json'), 'utf8')) as {
-        image: { shape: [number, number, number, number]; rgbBase64: string }; tolerance: number;
-        layers: Record<string, { shape: number[]; mean: number; meanAbs: number; maxAbs: number; samples: Array<[number, number]> }>;
+        tolerance: number; cases: Array<{ image: { shape: [number, number, number, number]; rgbBase64: string }; layers: Record<string, LayerRef> }>;
       };
       assert.ok(reference.tolerance <= 1e-2);
-      const x = tf.tensor4d(Float32Array.from(Buffer.from(reference.image.rgbBase64, 'base64')), reference.image.shape);
-      const got = await activationData(resnet, x, Object.keys(reference.layers));
-      x.dispose();
-      assert.deepEqual(Object.keys(reference.layers), resnet.layers);
-      for (const [layer, ref] of Object.entries(reference.layers)) {
-        const { shape, data } = got[layer];
-        assert.deepEqual(shape, ref.shape, layer);
-        const tol = reference.tolerance * ref.maxAbs;
-        for (const [i, v] of ref.samples) assert.ok(Math.abs(data[i] - v) <= tol, `${layer}[${i}]: ${data[i]} vs Keras ${v}`);
-        let sum = 0, sumAbs = 0;
-        for (const v of data) { sum += v; sumAbs += Math.abs(v); }
-        assert.ok(Math.abs(sum / data.length - ref.mean) <= tol && Math.abs(sumAbs / data.length - ref.meanAbs) <= tol, `${layer}: mean ${sum / data.length} vs ${ref.mean}`);
-        assert.ok(Math.abs(maxAbs(data) - ref.maxAbs) <= tol, `${layer}: max ${maxAbs(data)} vs ${ref.maxAbs}`);
+      assert.deepEqual(reference.cases.map(c => c.image.shape), [[1, 64, 64, 3], [1, 45, 57, 3]]);
+      for (const { image, layers } of reference.cases) {
+        const x = tf.tensor4d(Float32Array.from(Buffer.from(image.rgbBase64, 'base64')), image.shape);
+        const got = await activationData(resnet, x, Object.keys(layers));
+        x.dispose();
+        assert.deepEqual(Object.keys(layers), resnet.layers);
+        for (const [layer, ref] of Object.entries(layers)) {
+          const { shape, data } = got[layer];
+          const where = `${layer} on ${image.shape[1]}x${image.shape[2]}`;
+          assert.deepEqual(shape, ref.shape, where);
+          const tol = reference.tolerance * ref.maxAbs;
+          for (const [i, v] of ref.samples) assert.ok(Math.abs(data[i] - v) <= tol, `${where} [${i}]: ${data[i]} vs Keras ${v}`);
+          let sum = 0, sumAbs = 0;
+          for (const v of data) { sum += v; sumAbs += Math.abs(v); }
+          assert.ok(Math.abs(sum / data.length - ref.mean) <= tol && Math.abs(sumAbs / data.length - ref.meanAbs) <= tol, `${where}: mean ${sum / data.length} vs ${ref.mean}`);
+          assert.ok(Math.abs(maxAbs(data) - ref.maxAbs) <= tol, `${where}: max ${maxAbs(data)} vs ${ref.maxAbs}`);
+        }
       }
     });
 

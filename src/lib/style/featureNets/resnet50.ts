@@ -30,12 +30,26 @@ export const RESNET50_DEFAULT_STYLE_LAYERS: ReadonlyArray<readonly [string, numb
 
 type Conv = { kernel: Tensor4D; bias: Tensor1D };
 
+/** x[:, ::2, ::2, :] from pad, reshape and slice (all with gradients; tfjs has none for stridedSlice). */
+export function everyOtherPixel(x: Tensor4D): Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const padded = h % 2 || w % 2 ? tf.pad(x, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]) : x;
+  const rows = (h + (h % 2)) / 2, cols = (w + (w % 2)) / 2;
+  // [n, 2·rows, 2·cols, c] viewed as [n·rows, 2, cols, 2·c]: row parity on axis 1, column parity in the channel halves.
+  const pairs = tf.reshape(padded, [n * rows, 2, cols, 2 * c]);
+  return tf.reshape(tf.slice(pairs, [0, 0, 0, 0], [n * rows, 1, cols, c]), [n, rows, cols, c]);
+}
+
 function bottleneck(x: Tensor4D, convs: Record<string, Conv>, stride: 1 | 2): Tensor4D {
-  // Keras ResNet50 v1: the stride sits on the first 1x1 conv (and on the projection shortcut).
-  let branch = tf.relu(convBias(x, convs['1_conv'].kernel, convs['1_conv'].bias, stride, 'valid')) as Tensor4D;
+  // Keras ResNet50 v1: the stride sits on the first 1x1 conv and on the projection shortcut. A 1x1 conv with
+  // stride 2 ('valid') is a 1x1 conv of every other pixel; written so, its input gradient is a stride-1
+  // convolution plus a pad. On wasm the strided one's input gradient computes 4 phases, 3 of them all zero:
+  // 210-280 ms per call at 256 px, most of the backward pass (docs/style-nets.md).
+  const input = stride === 2 ? everyOtherPixel(x) : x;
+  let branch = tf.relu(convBias(input, convs['1_conv'].kernel, convs['1_conv'].bias, 1, 'valid')) as Tensor4D;
   branch = tf.relu(convBias(branch, convs['2_conv'].kernel, convs['2_conv'].bias, 1, 'same')) as Tensor4D;
   branch = convBias(branch, convs['3_conv'].kernel, convs['3_conv'].bias, 1, 'valid');
-  const shortcut = convs['0_conv'] ? convBias(x, convs['0_conv'].kernel, convs['0_conv'].bias, stride, 'valid') : x;
+  const shortcut = convs['0_conv'] ? convBias(input, convs['0_conv'].kernel, convs['0_conv'].bias, 1, 'valid') : x;
   return tf.relu(tf.add(branch, shortcut)) as Tensor4D;
 }
 
