@@ -120,6 +120,10 @@ describe('style.transfer with a tiny network', function () {
       const rescored = await scoreImage(net, r.image, content, style, 10, 40);
       // The image came back through /255: allow float32 rounding of the pixels.
       assert.ok(Math.abs(rescored - minTotal) <= 1e-3 * minTotal, `re-scored J ${rescored} vs best ${minTotal}`);
+      // In a notebook the result shows as its image.
+      const bundle = await (r as unknown as Record<symbol, () => Promise<Record<string, string>>>)[Symbol.for('convnet.display')]();
+      assert.deepEqual(pngSize(bundle['image/png']), [32, 24]);
+      assert.match(bundle['text/plain'], new RegExp(`^Style transfer done: best image at iteration ${r.bestIteration}, J = `));
     } finally { r.image.dispose(); }
   });
 

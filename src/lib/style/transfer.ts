@@ -324,8 +324,9 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
         }
         if (options.onProgress) await options.onProgress(point);
         if (reporter) {
-          const shown = tf.tidy(() => tf.div(tf.squeeze(snapshot, [0]), top) as Tensor3D);
-          try { await reporter.record(point, () => shown, iteration === 0); } finally { shown.dispose(); }
+          let shown: Tensor3D | undefined; // made only when the reporter needs a picture
+          const picture = () => (shown ??= tf.tidy(() => tf.div(tf.squeeze(snapshot, [0]), top) as Tensor3D));
+          try { await reporter.record(point, picture, iteration === 0); } finally { shown?.dispose(); }
         }
       } finally {
         if (!kept) snapshot.dispose();
