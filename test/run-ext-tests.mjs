@@ -13,7 +13,7 @@ const results = path.join(root, 'test-results');
 const report = path.join(results, 'ext-host-mocha.log');
 // EXT_DEVELOPMENT_PATH: load another build of the extension (e.g. a stub when testing the harness itself).
 const extensionPath = path.resolve(process.env.EXT_DEVELOPMENT_PATH || root);
-const TIMEOUT = Number(process.env.EXT_TEST_TIMEOUT_MS || 180000);
+const TIMEOUT = Number(process.env.EXT_TEST_TIMEOUT_MS || 900000);
 const t0 = Date.now();
 
 function finish(passed, failed, skipped, code) {

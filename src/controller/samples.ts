@@ -14,13 +14,9 @@ export async function openSamples(context: vscode.ExtensionContext): Promise<voi
     return;
   }
   await vscode.workspace.fs.createDirectory(target);
-  // Copy what is missing; never overwrite a sample the user already edited.
-  for (const [name] of await vscode.workspace.fs.readDirectory(source)) {
-    const dest = vscode.Uri.joinPath(target, name);
-    try { await vscode.workspace.fs.stat(dest); } catch {
-      await vscode.workspace.fs.copy(vscode.Uri.joinPath(source, name), dest, { overwrite: false });
-    }
-  }
+  // Copy what is missing, file by file (a later version may add files inside data/); never overwrite a
+  // sample the user already edited.
+  await copyMissing(source, target);
   const picked = await vscode.window.showQuickPick(entries.map(name => ({ label: name.replace(/\.ipynb$/, ''), name })), {
     title: 'Open a ConvNet sample notebook',
     placeHolder: 'Samples are copied to your extension storage; edits there are kept.',
@@ -28,4 +24,19 @@ export async function openSamples(context: vscode.ExtensionContext): Promise<voi
   if (!picked) return;
   const doc = await vscode.workspace.openNotebookDocument(vscode.Uri.joinPath(target, picked.name));
   await vscode.window.showNotebookDocument(doc);
+}
+
+/** Copies every file of `source` that `target` lacks, descending into folders. */
+async function copyMissing(source: vscode.Uri, target: vscode.Uri): Promise<void> {
+  await vscode.workspace.fs.createDirectory(target);
+  for (const [name, type] of await vscode.workspace.fs.readDirectory(source)) {
+    const from = vscode.Uri.joinPath(source, name);
+    const to = vscode.Uri.joinPath(target, name);
+    if (type & vscode.FileType.Directory) {
+      await copyMissing(from, to);
+      continue;
+    }
+    const exists = await vscode.workspace.fs.stat(to).then(() => true, () => false);
+    if (!exists) await vscode.workspace.fs.copy(from, to, { overwrite: false });
+  }
 }
