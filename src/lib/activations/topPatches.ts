@@ -67,7 +67,7 @@ export interface Patch extends Ranked {
   crop: Box;
   /** True when the field reached past the image border (the crop is smaller than the field). */
   clipped: boolean;
-  /** The crop, row-major, `channels` bytes per pixel, values rounded and clamped to 0..255. */
+  /** The crop, row-major, `channels` bytes per pixel, values rounded (half to even) and clamped to 0..255. */
   pixels: Uint8Array;
   channels: number;
 }
@@ -109,6 +109,9 @@ export interface TopPatchesResult {
 }
 
 export const DEFAULT_UNITS = 32;
+
+/** Placeholder of an entry's pixels until the end of its batch. */
+const NOT_CROPPED = new Uint8Array(0);
 
 interface LayerState {
   layer: string;
@@ -201,8 +204,13 @@ export async function topPatches(net: ActivationNet, options: TopPatchesOptions)
           check(state.featureShape![2] === fc, () => `${fn}: '${state.layer}' changed from ${state.featureShape![2]} to ${fc} channels between batches`);
           state.featureShape = [fh, fw, fc];
           const chosen = state.units!.length === fc && state.units!.every((u, i) => u === i) ? a : tf.gather(a, state.units!, 3);
-          const flat = tf.transpose(tf.reshape(chosen, [b, fh * fw, state.units!.length]), [0, 2, 1]);
-          const { values, indices } = tf.topk(flat, perImage(state));
+          const byPosition = tf.reshape(chosen, [b, fh * fw, state.units!.length]);
+          if (perImage(state) === 1) {
+            // One per image: max and argMax over positions (argMax takes the first, lowest index, on ties), no
+            // transpose and no sort: as cheap as the reduction a plain forward pass would read anyway.
+            return tf.concat([tf.reshape(tf.max(byPosition, 1), [-1]), tf.reshape(tf.cast(tf.argMax(byPosition, 1), 'float32'), [-1])]);
+          }
+          const { values, indices } = tf.topk(tf.transpose(byPosition, [0, 2, 1]), perImage(state));
           return tf.concat([tf.reshape(values, [-1]), tf.reshape(tf.cast(indices, 'float32'), [-1])]);
         });
         return tf.concat(parts);
@@ -211,7 +219,7 @@ export async function topPatches(net: ActivationNet, options: TopPatchesOptions)
       packed.dispose();
 
       // Which candidates get in: read the batch's pixels only when some will be cropped.
-      let pixels: Float32Array | Int32Array | Uint8Array | undefined;
+      let pixels: Uint8ClampedArray | undefined;
       let offset = 0;
       const plans = states.map(state => {
         const count = b * state.units!.length * perImage(state);
@@ -227,7 +235,8 @@ export async function topPatches(net: ActivationNet, options: TopPatchesOptions)
         }
         return false;
       });
-      if (anyAccepted) pixels = await images.data() as Float32Array;
+      // Bytes once per batch (a native conversion: rounds and clamps to 0..255), then crops are row copies.
+      if (anyAccepted) pixels = new Uint8ClampedArray(await images.data() as Float32Array);
 
       if (pixels) {
         for (const { state, values, indices } of plans) {
@@ -239,8 +248,17 @@ export async function topPatches(net: ActivationNet, options: TopPatchesOptions)
             if (!heap.accepts(rank)) continue;
             const position: [number, number] = [Math.floor(rank.index / fw), rank.index % fw];
             const { box, crop, clipped } = fieldOfUnit(state, position, height, width);
-            heap.push({ ...rank, position, box, crop, clipped, channels, pixels: cropPixels(pixels, imageInBatch, height, width, channels, crop) });
-            if (thumbSide > 0 && !sources.has(rank.image)) sources.set(rank.image, sourceImage(pixels, imageInBatch, height, width, channels, rank.image, thumbSide));
+            heap.push({ ...rank, position, box, crop, clipped, channels, pixels: NOT_CROPPED });
+          }
+        }
+        // Crop only what survived the whole batch: a candidate pushed out by a later one of the same batch costs nothing.
+        for (const state of states) {
+          for (const heap of state.heaps!) {
+            for (const entry of heap.entries()) {
+              if (entry.pixels !== NOT_CROPPED) continue;
+              entry.pixels = cropPixels(pixels, entry.image - seen, height, width, channels, entry.crop);
+              if (thumbSide > 0 && !sources.has(entry.image)) sources.set(entry.image, sourceImage(pixels, entry.image - seen, height, width, channels, entry.image, thumbSide));
+            }
           }
         }
         pruneSources(sources, states);
@@ -298,21 +316,18 @@ function startLayer(state: LayerState, channels: number, selection: UnitSelectio
   state.heaps = units.map(() => new TopK<Patch>(k, onePerImage));
 }
 
-function cropPixels(data: ArrayLike<number>, image: number, height: number, width: number, channels: number, crop: Box): Uint8Array {
+function cropPixels(bytes: Uint8ClampedArray, image: number, height: number, width: number, channels: number, crop: Box): Uint8Array {
   const out = new Uint8Array(crop.height * crop.width * channels);
-  const rowLength = width * channels;
-  let o = 0;
-  for (let y = crop.top; y < crop.top + crop.height; y++) {
-    const start = (image * height + y) * rowLength + crop.left * channels;
-    for (let i = 0; i < crop.width * channels; i++) out[o++] = clampByte(data[start + i]);
+  const cropRow = crop.width * channels;
+  for (let y = 0; y < crop.height; y++) {
+    const start = ((image * height + crop.top + y) * width + crop.left) * channels;
+    out.set(bytes.subarray(start, start + cropRow), y * cropRow);
   }
   return out;
 }
 
-const clampByte = (v: number): number => (v >= 255 ? 255 : v > 0 ? Math.round(v) : 0);
-
 /** A nearest-neighbour copy of an image with its longest side at most `side`. */
-function sourceImage(data: ArrayLike<number>, image: number, height: number, width: number, channels: number, index: number, side: number): SourceImage {
+function sourceImage(data: Uint8ClampedArray, image: number, height: number, width: number, channels: number, index: number, side: number): SourceImage {
   const scale = Math.min(1, side / Math.max(height, width));
   const th = Math.max(1, Math.round(height * scale)), tw = Math.max(1, Math.round(width * scale));
   const pixels = new Uint8Array(th * tw * channels);
@@ -320,7 +335,7 @@ function sourceImage(data: ArrayLike<number>, image: number, height: number, wid
     const sy = Math.min(height - 1, Math.floor((y + 0.5) * height / th));
     for (let x = 0; x < tw; x++) {
       const sx = Math.min(width - 1, Math.floor((x + 0.5) * width / tw));
-      for (let c = 0; c < channels; c++) pixels[(y * tw + x) * channels + c] = clampByte(data[((image * height + sy) * width + sx) * channels + c]);
+      for (let c = 0; c < channels; c++) pixels[(y * tw + x) * channels + c] = data[((image * height + sy) * width + sx) * channels + c];
     }
   }
   return { index, height, width, thumbnail: { height: th, width: tw, channels, pixels } };
