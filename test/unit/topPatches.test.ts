@@ -281,7 +281,13 @@ describe('activations.patchesView', () => {
     const inside = ((crop.top - box.top) * 8 + (crop.left - box.left)) * thumb.channels;
     assert.deepEqual([...thumb.pixels.slice(inside, inside + 3)], [...original.pixels.slice(0, 3)]);
     if (original.clipped) assert.ok([96, 160].includes(thumb.pixels[0]) && thumb.pixels[0] === thumb.pixels[1]);
-    for (const key of Object.keys(payload.images ?? {})) assert.ok(result.sources.has(Number(key)));
+    assert.ok(Object.keys(payload.images ?? {}).length > 0, 'source images are sent');
+    for (const [key, source] of Object.entries(payload.images ?? {})) {
+      assert.ok(result.sources.has(Number(key)));
+      assert.deepEqual([source.height, source.width], [12, 12]);
+    }
+    const withoutSources = (activations.patchesView(result, { sourceSide: 0 }) as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for(DISPLAY_SYMBOL_KEY)]();
+    assert.equal((withoutSources[PATCHES_MIME] as PatchesPayload).images, undefined);
     const png = decodePng(Buffer.from(bundle['image/png'] as string, 'base64'));
     assert.ok(png.width > 100 && png.height > 100);
     assert.match(bundle['text/plain'] as string, /PatchesView 'tiny': top 4 patches over 10 images for shallow \(3 units, field 3x3\), deep/);

@@ -13,6 +13,9 @@ export interface PatchesViewOptions {
   maxUnits?: number;
   /** Longest side of a patch thumbnail. Default 64. */
   thumbnailSide?: number;
+  /** Longest side of the source-image copies (they show where a patch sits; they weigh most of the payload).
+   *  Default 64; 0 leaves them out. */
+  sourceSide?: number;
 }
 
 /** Rows per layer and size of a cell in the PNG fallback. */
@@ -50,6 +53,8 @@ export function patchesView(result: TopPatchesResult, options: PatchesViewOption
   const side = options.thumbnailSide ?? 64;
   check(isPositiveInteger(maxUnits), () => `${fn}: options.maxUnits must be a positive integer; got ${JSON.stringify(options.maxUnits)}`);
   check(isPositiveInteger(side) && side <= 256, () => `${fn}: options.thumbnailSide must be an integer in 1..256; got ${JSON.stringify(options.thumbnailSide)}`);
+  const sourceSide = options.sourceSide ?? 64;
+  check(Number.isInteger(sourceSide) && sourceSide >= 0 && sourceSide <= 256, () => `${fn}: options.sourceSide must be an integer in 0..256; got ${JSON.stringify(options.sourceSide)}`);
   check(options.title === undefined || typeof options.title === 'string', () => `${fn}: options.title must be a string; got ${typeof options.title}`);
 
   const used = new Set<number>();
@@ -73,11 +78,11 @@ export function patchesView(result: TopPatchesResult, options: PatchesViewOption
     };
   });
   const images: Record<string, PatchSourceImage> = {};
-  for (const index of used) {
+  for (const index of sourceSide > 0 ? used : []) {
     const s = result.sources.get(index);
     if (!s) continue;
     const t = s.thumbnail;
-    images[String(index)] = { height: s.height, width: s.width, thumbnail: toBase64Png({ height: t.height, width: t.width, data: rgbOf(t.pixels, t.channels) }) };
+    images[String(index)] = { height: s.height, width: s.width, thumbnail: toBase64Png(shrink({ height: t.height, width: t.width, data: rgbOf(t.pixels, t.channels) }, sourceSide)) };
   }
   const payload: PatchesPayload = {
     version: 1, imageCount: result.images, k: result.k, onePerImage: result.onePerImage, layers,
@@ -113,6 +118,22 @@ export function patchImage(patch: Patch, side: number, enlarge = false): Rgb8 {
       data[o] = patch.pixels[i];
       data[o + 1] = patch.pixels[c === 3 ? i + 1 : i];
       data[o + 2] = patch.pixels[c === 3 ? i + 2 : i];
+    }
+  }
+  return { height, width, data };
+}
+
+/** Nearest-neighbour copy with the longest side at most `side` (never enlarged). */
+function shrink(image: Rgb8, side: number): Rgb8 {
+  const scale = side / Math.max(image.height, image.width);
+  if (scale >= 1) return image;
+  const height = Math.max(1, Math.round(image.height * scale)), width = Math.max(1, Math.round(image.width * scale));
+  const data = new Uint8Array(height * width * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.floor((y + 0.5) / scale));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.floor((x + 0.5) / scale));
+      data.set(image.data.subarray(3 * (sy * image.width + sx), 3 * (sy * image.width + sx) + 3), 3 * (y * width + x));
     }
   }
   return { height, width, data };
