@@ -30,6 +30,9 @@ export class LossChart {
   private readonly hidden = new Set<string>();
   private hoverIteration: number | undefined;
   private markerIteration: number | undefined;
+  private paintPending = false;
+  private paints = 0;
+  private font = '11px sans-serif';
 
   constructor(private readonly signal: AbortSignal) {
     this.canvas = h('canvas', {
@@ -81,17 +84,35 @@ export class LossChart {
 
   /** Marks an iteration (the scrubbed frame's) with a vertical line; undefined removes it. */
   setMarker(iteration: number | undefined): void {
+    if (iteration === this.markerIteration) return;
     this.markerIteration = iteration;
     this.redraw();
   }
 
+  /** Updates the hooks and the readout now, and paints the canvas at the next animation frame (once, however
+   *  many updates, hovers and toggles came since; not at all while the output is hidden). */
   redraw(): void {
-    const theme = readTheme(this.canvas);
-    this.updateSwatches(theme);
-    const shown = this.series.filter(s => !this.hidden.has(s.name) && s.count > 0);
-    this.canvas.dataset.series = shown.map(s => s.name).join(',');
+    this.canvas.dataset.series = this.shownSeries().map(s => s.name).join(',');
     this.canvas.dataset.points = String(this.losses.length);
     this.showReadout();
+    if (this.paintPending) return;
+    this.paintPending = true;
+    requestAnimationFrame(() => {
+      this.paintPending = false;
+      if (!this.signal.aborted) this.paint();
+    });
+  }
+
+  private shownSeries(): Series[] {
+    return this.series.filter(s => !this.hidden.has(s.name) && s.count > 0);
+  }
+
+  private paint(): void {
+    const theme = readTheme(this.canvas);
+    this.font = `11px ${getComputedStyle(this.canvas).fontFamily || 'sans-serif'}`;
+    this.updateSwatches(theme);
+    const shown = this.shownSeries();
+    this.canvas.dataset.painted = String(++this.paints);
     const context = prepareCanvas(this.canvas, LAYOUT.width, LAYOUT.height);
     if (!context) return;
     const domain = logDomain(function* () { for (const s of shown) for (const run of s.segments) for (const p of run) yield p.value; }());
@@ -167,7 +188,7 @@ export class LossChart {
   private drawAxes(context: CanvasRenderingContext2D, theme: Theme, domain: LogDomain | undefined): void {
     const { width, height, left, right, top, bottom } = LAYOUT;
     const plotBottom = height - bottom;
-    context.font = `11px ${getComputedStyle(this.canvas).fontFamily || 'sans-serif'}`;
+    context.font = this.font;
     context.lineWidth = 1;
     context.fillStyle = theme.muted;
     context.strokeStyle = theme.border;
