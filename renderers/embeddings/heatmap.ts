@@ -4,7 +4,7 @@
 import { h } from '../shared/dom';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
-import { pointerPosition, prepareCanvas, type Theme } from './canvas';
+import { pointerPosition, prepareCanvas, type Theme } from '../shared/canvas';
 import type { Model } from './model';
 import { ramp } from './palette';
 

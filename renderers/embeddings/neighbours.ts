@@ -3,7 +3,7 @@
 import { h } from '../shared/dom';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
-import type { Theme } from './canvas';
+import type { Theme } from '../shared/canvas';
 import type { Model } from './model';
 import { identityStyle } from './palette';
 import { thumbnail } from './thumbnail';

@@ -5,7 +5,7 @@ import { ensureStyle, h } from '../shared/dom';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
 import { THEME_CSS } from '../shared/theme.css';
-import { nextFrame, readTheme, type Theme } from './canvas';
+import { nextFrame, readTheme, type Theme } from '../shared/canvas';
 import { heatmapView } from './heatmap';
 import { pairwiseDistances, type Verification } from './math';
 import { buildModel, type Model } from './model';

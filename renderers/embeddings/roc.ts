@@ -1,7 +1,7 @@
 // The ROC curve of verification over all pairs (accept when distance < threshold), with the point
 // of the current threshold marked.
 import { h } from '../shared/dom';
-import { prepareCanvas, type Theme } from './canvas';
+import { prepareCanvas, type Theme } from '../shared/canvas';
 import type { RocCurve, Verification } from './math';
 
 const SIDE = 200;

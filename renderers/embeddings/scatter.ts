@@ -3,7 +3,7 @@
 // lines to the selected point's neighbours and, optionally, between the pairs verification accepts.
 import { h } from '../shared/dom';
 import { truncateText } from '../shared/escape';
-import { pointerPosition, prepareCanvas, type Theme } from './canvas';
+import { pointerPosition, prepareCanvas, type Theme } from '../shared/canvas';
 import type { Model } from './model';
 import { drawMarker, identityStyle } from './palette';
 import { thumbnail } from './thumbnail';

@@ -3,7 +3,7 @@
 import { h } from '../shared/dom';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
-import { prepareCanvas, type Theme } from './canvas';
+import { prepareCanvas, type Theme } from '../shared/canvas';
 import { countTriplets, evaluateTriplets, type TripletClass, type TripletResult } from './math';
 import type { Model } from './model';
 import { DEFAULT_MARGIN } from './payload';

@@ -2,7 +2,7 @@
 // iteration, a legend whose buttons show or hide each series, a readout of the values at the hovered
 // iteration (else the scrubbed frame's, else the latest), and a note on values a log axis cannot show.
 // Updated in place on every payload: hidden series, the hover and the marker survive an update.
-import { pointerPosition, prepareCanvas, readTheme, type Theme } from '../embeddings/canvas';
+import { pointerPosition, prepareCanvas, readTheme, type Theme } from '../shared/canvas';
 import { h } from '../shared/dom';
 import { formatCompact } from '../shared/format';
 import {

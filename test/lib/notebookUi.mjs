@@ -16,19 +16,24 @@ export async function findFrameWith(page, selector, timeout, { scroll = false } 
 }
 
 /**
- * Scrolls the notebook until the element (in the output webview) is inside the visible cell list, and
+ * Scrolls the notebook until the element (in the output webview) is inside the visible cell list (its top, if
+ * it is taller than the list), and
  * returns a fresh locator for it with its box. VS Code may re-create output elements (and frames), so
  * the element is looked up again on every step.
  */
 export async function revealInNotebook(page, selector) {
   const list = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
   let element, box;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 120; i++) {
     element = (await findFrameWith(page, selector, 10000, { scroll: true })).locator(selector).first();
     box = await element.boundingBox({ timeout: 2000 }).catch(() => null);
-    if (box && box.y >= list.y && box.y + Math.min(box.height, list.height) <= list.y + list.height) return { element, box };
+    // In view: wholly inside the list, or, when taller than the list, its top near the list's top.
+    const fits = box && box.y >= list.y && box.y + box.height <= list.y + list.height;
+    const topShown = box && box.height > list.height - 60 && box.y >= list.y && box.y <= list.y + 120;
+    if (fits || topShown) return { element, box };
     const dy = box ? box.y - (list.y + 60) : 400;
-    await scrollNotebook(page, Math.max(-600, Math.min(600, dy)));
+    // The list moves less than the wheel's delta (about a sixth here), so large steps while far away.
+    await scrollNotebook(page, Math.max(-3000, Math.min(3000, dy)));
     await page.waitForTimeout(200);
   }
   throw new Error(`could not scroll ${selector} into view`);
@@ -37,7 +42,8 @@ export async function revealInNotebook(page, selector) {
 export async function scrollNotebook(page, dy) {
   const box = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
   if (!box) return;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // The left gutter belongs to the list itself: over an output, the wheel goes to its webview instead.
+  await page.mouse.move(box.x + 12, box.y + box.height / 2);
   await page.mouse.wheel(0, dy);
   if (process.env.E2E_DEBUG) {
     const top = await page.locator('.notebookOverlay .monaco-list-rows').first().evaluate(e => e.style.top).catch(e => e.message);
