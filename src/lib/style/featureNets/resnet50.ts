@@ -5,8 +5,9 @@
 // Layer names follow tf.keras' later ResNet50 ('conv2_block1' = Keras 2.2's res2a). See docs/style-nets.md.
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { tf } from '../../tf';
+import type { LayerGeometry } from '../../activations/geometry';
 import type { FeatureNet } from '../types';
-import { convBias, IMAGENET_MEAN_RGB, runChain, subtractMean, type ChainLayer } from './chain';
+import { checkLayers, convBias, IMAGENET_MEAN_RGB, runChain, subtractMean, type ChainLayer } from './chain';
 import { readDerivedWeights, shippedModelDir, type NamedWeight } from './weightFiles';
 
 /** Bottleneck blocks per stage in ResNet-50 (conv2_x … conv5_x); the shipped file keeps a prefix of them. */
@@ -129,6 +130,26 @@ export class ResNet50Features implements FeatureNet {
   activations(images: Tensor4D, layers: readonly string[]): Record<string, Tensor4D> {
     if (this.disposed) throw new Error('resnet50.activations: this network has been disposed');
     return runChain(this.name, this.chain, x => subtractMean(this.mean, x), images, layers);
+  }
+
+  /** The path to `layer` as the forward pass runs it: the stem (Keras' ZeroPadding2D(3) + 7x7/2 'valid'), the
+   *  stem max pool (ZeroPadding2D(1) + 3x3/2 'valid') before conv2_block1, then each block's main branch:
+   *  1x1 (stride 2 in the first block of stages 3-5: run as a 1x1 of every other pixel, which is the same
+   *  geometry), 3x3 'same', 1x1 (named after the block). The shortcut sees a subset of the main branch's field. */
+  geometry(layer: string): LayerGeometry[] {
+    checkLayers(`${this.name}.geometry`, this.name, this.layers, [layer]);
+    const path: LayerGeometry[] = [{ name: 'conv1', kernel: 7, stride: 2, padding: 3 }];
+    for (const name of this.layers.slice(1, this.layers.indexOf(layer) + 1)) {
+      const [, stage, block] = /^conv(\d)_block(\d)$/.exec(name)!.map(Number);
+      if (stage === 2 && block === 1) path.push({ name: 'pool1', kernel: 3, stride: 2, padding: 1 });
+      path.push(
+        { name: `${name}/1_conv`, kernel: 1, stride: block === 1 && stage > 2 ? 2 : 1 },
+        { name: `${name}/2_conv`, kernel: 3, padding: 'same' },
+        // The block's output (3_conv + shortcut + relu) carries the block's name, so a path can be cut at any
+        // block: receptiveField(path, 'conv2_block3').
+        { name, kernel: 1 });
+    }
+    return path;
   }
 
   dispose(): void {

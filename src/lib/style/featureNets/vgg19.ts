@@ -5,8 +5,9 @@
 // is plain conv2d + bias + relu + pool, differentiable w.r.t. the image on every backend. See docs/style-nets.md.
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs';
 import { tf } from '../../tf';
+import type { LayerGeometry } from '../../activations/geometry';
 import type { FeatureNet } from '../types';
-import { convBias, IMAGENET_MEAN_RGB, runChain, subtractMean, type ChainLayer } from './chain';
+import { checkLayers, convBias, IMAGENET_MEAN_RGB, runChain, subtractMean, type ChainLayer } from './chain';
 import { layersModelJsonPath, readLayersModelWeights } from './weightFiles';
 
 /** Output channels of the convolutions, per block. */
@@ -119,11 +120,29 @@ export class Vgg19Features implements FeatureNet {
     return runChain(this.name, this.chain, x => subtractMean(this.mean, x), images, layers);
   }
 
+  /** The path to `layer` as the forward pass runs it: 3x3 'same' convolutions, and before the first
+   *  convolution of blocks 2-5 a 2x2/2 'valid' pool (max or average: the same geometry). */
+  geometry(layer: string): LayerGeometry[] {
+    checkLayers(`${this.name}.geometry`, this.name, this.layers, [layer]);
+    return vgg19Geometry(layer);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of this.tensors) t.dispose();
   }
+}
+
+/** VGG-19's path to `layer` (one of VGG19_LAYERS), input first: pool<b-1> before conv<b>_1 for b > 1. */
+export function vgg19Geometry(layer: string): LayerGeometry[] {
+  const path: LayerGeometry[] = [];
+  for (const name of VGG19_LAYERS.slice(0, VGG19_LAYERS.indexOf(layer) + 1)) {
+    const block = Number(name[4]);
+    if (block > 1 && name.endsWith('_1')) path.push({ name: `pool${block - 1}`, kernel: 2, stride: 2 });
+    path.push({ name, kernel: 3, padding: 'same' });
+  }
+  return path;
 }
 
 /** The name keras.applications.VGG19 gives a layer: conv3_2 → block3_conv2. */
