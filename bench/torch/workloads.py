@@ -172,6 +172,35 @@ def setup_sweep(cfg):
     return step, {}, images
 
 
+# ---- top-activating patches (bench/workloads/toppatches.mjs) ----
+TOPPATCHES_LAYERS = ['conv1_2', 'conv4_3']
+TOPPATCHES_K = 9
+
+
+def setup_toppatches(cfg):
+    """The forward pass of convnet.activations.topPatches on the sweep's VGG and inputs, the per-unit max (and
+    argmax) over positions per image, and the k strongest images per unit; no receptive-field crops."""
+    size, images, batch = cfg['size'], cfg['images'], cfg['batch']
+    net = make_vgg()
+    batches = [uniform(batch * size * size * 3, 1000 + i).reshape(batch, size, size, 3) for i in range(images // batch)]
+
+    @torch.no_grad()
+    def step():
+        per_image = {n: [] for n in TOPPATCHES_LAYERS}  # [b, c] maxima per batch
+        for nhwc in batches:
+            f = vgg_forward(net, nhwc.permute(0, 3, 1, 2).contiguous(), 'max')
+            for n in TOPPATCHES_LAYERS:
+                mx, _pos = f[n].flatten(2).max(2)
+                per_image[n].append(mx)
+        total = 0.0
+        for n in TOPPATCHES_LAYERS:
+            values = torch.cat(per_image[n])  # [images, c]
+            top, _ = values.topk(min(TOPPATCHES_K, values.shape[0]), dim=0)
+            total += float(top.double().sum())
+        return total
+    return step, {}, images
+
+
 # ---- pairwise distances (bench/workloads/distances.mjs) ----
 def setup_distances(cfg):
     n, d = cfg['n'], cfg['d']
@@ -277,5 +306,5 @@ def setup_face(cfg):
     return step, {'inputSize': FACE_SIZE, 'weights': 'face-api face_recognition_model'}, batch
 
 
-SETUP = dict(style=setup_style, triplet=setup_triplet, sweep=setup_sweep, face=setup_face,
+SETUP = dict(style=setup_style, triplet=setup_triplet, sweep=setup_sweep, toppatches=setup_toppatches, face=setup_face,
              distances=setup_distances, matmul=setup_matmul)

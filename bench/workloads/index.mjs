@@ -6,13 +6,15 @@
 import * as style from './style.mjs';
 import * as triplet from './triplet.mjs';
 import * as sweep from './sweep.mjs';
+import * as toppatches from './toppatches.mjs';
 import * as face from './face.mjs';
 import * as distances from './distances.mjs';
 import * as matmul from './matmul.mjs';
 
-export const WORKLOADS = { style, triplet, sweep, face, distances, matmul };
+export const WORKLOADS = { style, triplet, sweep, toppatches, face, distances, matmul };
 
-/** Sizes: the (full) and the --quick ones (the whole quick run takes under a minute). */
+/** Sizes: the issue's (full) and the --quick ones (the whole quick run takes under a minute). toppatches runs at
+ *  the sweep's sizes. */
 export const SIZES = {
   full: { styleSizes: [128, 256], tripletBatch: 64, tripletSize: 96, sweepSize: 128, sweepImages: 32, sweepBatch: 8, faceBatch: 32, distN: 4096, distD: 128, matmulN: 1024 },
   quick: { styleSizes: [32], tripletBatch: 8, tripletSize: 16, sweepSize: 32, sweepImages: 4, sweepBatch: 2, faceBatch: 4, distN: 512, distD: 128, matmulN: 256 },
