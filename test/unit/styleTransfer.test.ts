@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import {
-  contentCost, layerStyleCost, lbfgsDirection, minimizeLbfgs, StyleArgumentError, StyleProgressReporter, transfer,
+  contentCost, layerStyleCost, lbfgsDirection, minimizeLbfgs, PRESET_NAMES, PRESETS, StyleArgumentError, StyleProgressReporter, transfer,
   type StyleLossPoint, type StyleProgressPayload, type TransferOptions,
 } from '../../src/lib/style';
 import { STYLE_PROGRESS_MIME } from '../../src/protocol/mime';
@@ -215,6 +215,41 @@ describe('style.transfer with a tiny network', function () {
       await assert.rejects(transfer({ ...base(), iterations: 2, ...options }), (e: Error) => e instanceof StyleArgumentError && message.test(e.message), String(message));
       for (const v of Object.values(options)) if (v instanceof tf.Tensor) v.dispose();
     }
+  });
+});
+
+// ---- presets on VGG-19 ---------------------------------------------------------------------------------
+
+describe('presets on VGG-19 (random weights in memory)', function () {
+  this.timeout(120_000);
+  checkNoTensorLeaks();
+
+  it("every preset names VGG-19 layers, and transfer uses them (Keras' blockB_convC accepted)", async () => {
+    const { VGG19_LAYERS, VGG19_KERNEL_SHAPES, loadFeatureNet } = await import('../../src/lib/style/featureNets');
+    for (const preset of PRESET_NAMES) {
+      const p = PRESETS[preset];
+      for (const l of [p.contentLayer, ...p.styleLayers.map(([name]) => name)]) assert.ok(VGG19_LAYERS.includes(l), `${preset}: ${l}`);
+    }
+    await ready();
+    const weights = Object.fromEntries(Object.entries(VGG19_KERNEL_SHAPES).map(([name, shape], i) => [name, {
+      kernel: tf.randomNormal(shape.slice(), 0, Math.sqrt(2 / (9 * shape[2])), 'float32', i), bias: tf.zeros([shape[3]]),
+    }]));
+    const net = await loadFeatureNet({ name: 'vgg19', weights: weights as never });
+    for (const w of Object.values(weights)) tf.dispose([w.kernel, w.bias]);
+    const content = patternImage(16, 16, 5), style = patternImage(16, 16, 6);
+    try {
+      for (const preset of PRESET_NAMES) {
+        const r = await transfer({ content, style, net, preset, size: 32, iterations: 1, display: false });
+        assert.equal(r.settings.contentLayer, PRESETS[preset].contentLayer);
+        assert.deepEqual(r.settings.styleLayers, PRESETS[preset].styleLayers);
+        assert.equal(r.history.length, 2);
+        r.image.dispose();
+      }
+      const r = await transfer({ content, style, net, contentLayer: 'block5_conv4', styleLayers: [['block1_conv1', 1]], size: 16, iterations: 0, display: false });
+      assert.equal(r.settings.contentLayer, 'conv5_4');
+      assert.deepEqual(r.settings.styleLayers, [['conv1_1', 1]]);
+      r.image.dispose();
+    } finally { net.dispose(); content.dispose(); style.dispose(); }
   });
 });
 
