@@ -56,8 +56,9 @@ export async function scrollNotebook(page, dy) {
 /**
  * Clicks Run All and waits until it is offered again (the toolbar shows Interrupt meanwhile). Picks the
  * ConvNet kernel when VS Code asks for one, pushing a note onto `soft`. Returns the milliseconds taken.
+ * With `waitForEnd: false` it returns once the run has started.
  */
-export async function runAllCells(page, soft, { firstOutput, timeout = 90000 } = {}) {
+export async function runAllCells(page, soft, { firstOutput, timeout = 90000, waitForEnd = true } = {}) {
   const runAll = page.locator('.notebookOverlay .notebook-toolbar-container .action-item a[aria-label^="Run All"]');
   const t0 = Date.now();
   await runAll.first().click({ timeout: 30000 });
@@ -67,6 +68,7 @@ export async function runAllCells(page, soft, { firstOutput, timeout = 90000 } =
     await pick.first().click();
   }
   if (firstOutput) await firstOutput();
+  if (!waitForEnd) return Date.now() - t0;
   await runAll.first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
   await runAll.first().waitFor({ state: 'visible', timeout });
   return Date.now() - t0;

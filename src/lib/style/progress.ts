@@ -18,13 +18,15 @@ export interface ProgressLimits {
   minIntervalMs: number;
   /** Longer side of every image in the payload. Default 256. */
   maxSide: number;
-  /** Saved frames for the scrubber. Default 40. */
+  /** Saved frames for the scrubber. Default 16: every frame stays in the saved notebook. */
   maxFrames: number;
+  /** Longer side of the saved frames. Default 128 (16 frames of 128 px are ~250 KB of base64). */
+  frameSide: number;
   /** Loss points in one payload (thinned evenly beyond). Default 1000. */
   maxPoints: number;
 }
 
-export const DEFAULT_PROGRESS_LIMITS: ProgressLimits = { minIntervalMs: 250, maxSide: 256, maxFrames: 40, maxPoints: 1000 };
+export const DEFAULT_PROGRESS_LIMITS: ProgressLimits = { minIntervalMs: 250, maxSide: 256, maxFrames: 16, frameSide: 128, maxPoints: 1000 };
 
 /** The running kernel's display function, when this runs inside a notebook kernel. */
 export function kernelDisplay(): DisplayLike | undefined {
@@ -101,8 +103,12 @@ export class StyleProgressReporter {
     const due = force || !this.shown || this.now() - this.lastSent >= this.limits.minIntervalMs;
     const frameDue = point.iteration % this.frameEvery === 0 && this.frames.length < this.limits.maxFrames;
     if (!due && !frameDue) return;
-    this.current = await progressImage(image(), this.limits.maxSide);
-    if (frameDue) this.frames.push({ iteration: point.iteration, image: this.current });
+    const current = image();
+    this.current = await progressImage(current, this.limits.maxSide);
+    if (frameDue) {
+      const frame = this.limits.frameSide >= this.limits.maxSide ? this.current : await progressImage(current, this.limits.frameSide);
+      this.frames.push({ iteration: point.iteration, image: frame });
+    }
     if (due) await this.send('running');
   }
 

@@ -59,7 +59,7 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Live progress in the notebook: default true inside the kernel; or a display function of your own. */
   display?: boolean | DisplayLike;
-  /** Throttling of the live progress (tests). */
+  /** Limits of the live progress: update rate, image sizes, saved frames (which stay in the saved notebook). */
   progressLimits?: Partial<ProgressLimits>;
 }
 
