@@ -336,6 +336,29 @@ describe('wasm training kernels', () => {
       });
     });
 
+    it('one buffer seen as [1,n] then [n,1] (x·xᵀ and its gradient): no stale packed operand, no abort', async () => {
+      // The stock kernel caches packed right operands by data id; a reshape shares the id.
+      const x = f32([6, 1], 140);
+      const grads: Record<string, Float32Array> = {};
+      for (const backend of ['cpu', 'wasm'] as Backend[]) {
+        await tf.setBackend(backend);
+        grads[backend] = tf.tidy(() => {
+          const t = tf.tensor(x.values, x.shape) as tf.Tensor2D;
+          const product = tf.matMul(t, t.reshape([1, 6]) as tf.Tensor2D);           // packs the buffer as [1, 6]
+          const after = tf.matMul(product as tf.Tensor2D, t);                         // the same buffer as [6, 1]
+          const g = tf.grad((v: tf.Tensor) => tf.matMul(v as tf.Tensor2D, v as tf.Tensor2D, false, true).sum())(t);
+          return Float32Array.from([...after.dataSync(), ...g.dataSync()]);
+        });
+      }
+      // Independent: (x xᵀ) x = x |x|², and d/dx Σ x xᵀ = 2 Σx (every entry).
+      const v = Array.from(x.values), norm2 = v.reduce((a, b) => a + b * b, 0), sum = v.reduce((a, b) => a + b, 0);
+      const want = [...v.map(e => e * norm2), ...v.map(() => 2 * sum)];
+      for (const backend of ['cpu', 'wasm']) {
+        grads[backend].forEach((got, i) => assert.ok(Math.abs(got - want[i]) <= 1e-5 * (Math.abs(want[i]) + norm2 + Math.abs(sum)),
+          `${backend}[${i}]: ${got} vs ${want[i]}`));
+      }
+    });
+
     for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu']) {
       it(`fused matmul + bias + ${activation}, batched and transposed`, async () => {
         const a = f32([3, 5, 4], 130), b = f32([3, 6, 5], 131), bias = f32([6], 132), alpha = f32([6], 133, 0, 0.5);

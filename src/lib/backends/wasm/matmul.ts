@@ -8,6 +8,10 @@
 //  - _FusedMatMul: stock is wrong with a bias when batched or transposed; only the 2-D,
 //    untransposed case (which it gets right) keeps the fused kernel, the rest is matmul + bias +
 //    activation.
+//  - The stock kernels cache XNNPACK's packed right operand by its data id alone. A reshape shares the
+//    data id, so the same data seen as [1, 4] and then as [4, 1] (x·xᵀ and its gradient) hits an
+//    operator packed for the other shape and aborts the wasm module. A right operand whose data id was
+//    already used under another shape is copied first.
 import { KernelScope, sizeOf, withScope } from './scope';
 import type { KernelContext, KernelOverride, NamedAttrMap, TensorInfo, WasmKernelFunc } from './types';
 
@@ -53,7 +57,29 @@ function batchMatMul(s: KernelScope, ctx: KernelContext, a: TensorInfo, b: Tenso
     aa = tileBatch(s, aa, batch);
     bb = tileBatch(s, bb, batch);
   }
+  bb = uniquelyShaped(s, bb);
   return s.runFunc(ctx.original('BatchMatMul'), { a: aa, b: bb }, { transposeA: false, transposeB: false }, 'BatchMatMul');
+}
+
+/** Shape under which each right operand's data id reached a stock kernel (the kernel's cache key). */
+const packedShapes = new WeakMap<object, string>();
+
+/** b, or a copy of it when its data id was already packed under another shape. */
+function uniquelyShaped(s: KernelScope, b: TensorInfo): TensorInfo {
+  const shape = b.shape.join(',');
+  const seen = packedShapes.get(b.dataId);
+  if (seen === undefined) packedShapes.set(b.dataId, shape);
+  if (seen === undefined || seen === shape) return b;
+  const copy = s.alloc([...b.shape], b.dtype);
+  s.view(copy).set(s.view(b));
+  packedShapes.set(copy.dataId, shape);
+  return copy;
+}
+
+/** Whether b can go to the stock kernel as it is (see uniquelyShaped). */
+function packsAsIs(b: TensorInfo): boolean {
+  const seen = packedShapes.get(b.dataId);
+  return seen === undefined || seen === b.shape.join(',');
 }
 
 const ACTIVATIONS: Record<string, string | null> = {
@@ -67,7 +93,11 @@ export function matmulKernels(ctx: KernelContext): KernelOverride[] {
 
   const matMul: WasmKernelFunc = args => {
     const attrs = args.attrs ?? {};
-    if (!attrs.transposeA && !attrs.transposeB && stockBroadcasts(args.inputs.a as TensorInfo, args.inputs.b as TensorInfo)) return stockMatMul(args);
+    const b = args.inputs.b as TensorInfo;
+    if (!attrs.transposeA && !attrs.transposeB && stockBroadcasts(args.inputs.a as TensorInfo, b) && packsAsIs(b)) {
+      packedShapes.set(b.dataId, b.shape.join(','));
+      return stockMatMul(args);
+    }
     return withScope(tf, args.backend, s =>
       batchMatMul(s, ctx, args.inputs.a as TensorInfo, args.inputs.b as TensorInfo, Boolean(attrs.transposeA), Boolean(attrs.transposeB)));
   };
@@ -76,7 +106,10 @@ export function matmulKernels(ctx: KernelContext): KernelOverride[] {
     const attrs: NamedAttrMap = args.attrs ?? {};
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
     const batch = sizeOf(a!.shape.slice(0, -2)) * sizeOf(b!.shape.slice(0, -2));
-    if (batch === 1 && !attrs.transposeA && !attrs.transposeB) return stockFused(args);
+    if (batch === 1 && !attrs.transposeA && !attrs.transposeB && packsAsIs(b!)) {
+      packedShapes.set(b!.dataId, b!.shape.join(','));
+      return stockFused(args);
+    }
     const activation = (attrs.activation as string | undefined) ?? 'linear';
     if (!(activation in ACTIVATIONS)) throw new Error(`_FusedMatMul: unknown activation '${activation}'`);
     return withScope(tf, args.backend, s => {
