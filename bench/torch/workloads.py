@@ -306,5 +306,120 @@ def setup_face(cfg):
     return step, {'inputSize': FACE_SIZE, 'weights': 'face-api face_recognition_model'}, batch
 
 
-SETUP = dict(style=setup_style, triplet=setup_triplet, sweep=setup_sweep, toppatches=setup_toppatches, face=setup_face,
+# ---- style transfer with the shipped ResNet-50 (bench/workloads/styleResnet.mjs, src/lib/style/) ----
+# The library's models/resnet50-style (Keras ImageNet ResNet-50 up to conv4_block1, batch norm folded, float16),
+# its forward pass (src/lib/style/featureNets/resnet50.ts) and one Adam iteration of convnet.style.transfer with
+# the 'course-tf1' preset and the network's default layers.
+RESNET_MODEL = os.path.join(os.path.dirname(__file__), '..', '..', 'models', 'resnet50-style')
+RESNET_STAGES = [(2, 3), (3, 4), (4, 1)]  # (stage, blocks) the shipped file holds
+IMAGENET_MEAN_RGB = [123.68, 116.779, 103.939]
+RESNET_LAYERS = ['conv1'] + [f'conv{s}_block{b}' for s, n in RESNET_STAGES for b in range(1, n + 1)]
+RESNET_CONTENT_LAYER = 'conv3_block4'
+RESNET_STYLE_LAYERS = [('conv1', 0.25), ('conv2_block3', 0.25), ('conv3_block4', 0.25), ('conv4_block1', 0.25)]
+STYLE_RESNET = dict(alpha=10, beta=40, lr=2.0, betas=(0.9, 0.999), eps=1e-8, noise_ratio=0.6, noise_amplitude=20,
+                    seeds=dict(content=61, style=62, noise=63))
+
+
+def read_resnet_weights(folder=RESNET_MODEL):
+    """manifest.json + weights.bin (float16, little-endian, tensors at byte offsets) as float32 torch tensors
+    (float16 -> float32 is exact, as the library's decoder); kernels [kh, kw, in, out] -> [out, in, kh, kw]."""
+    with open(os.path.join(folder, 'manifest.json')) as f:
+        manifest = json.load(f)
+    if manifest.get('format') != 'convnet-notebooks/derived-weights@1' or manifest.get('dtype') != 'float16':
+        raise ValueError(f'{folder}/manifest.json is not a convnet-notebooks float16 derived-weights manifest')
+    buf = open(os.path.join(folder, 'weights.bin'), 'rb').read()
+    if len(buf) != manifest['byteLength']:
+        raise ValueError(f'{folder}/weights.bin has {len(buf)} bytes, the manifest says {manifest["byteLength"]} (Git LFS?)')
+    weights = {}
+    for t in manifest['tensors']:
+        values = np.frombuffer(buf, dtype='<f2', count=t['length'], offset=t['offset']).astype(np.float32)
+        w = torch.from_numpy(values.reshape(t['shape']).copy())
+        weights[t['name']] = w.permute(3, 2, 0, 1).contiguous() if t['name'].endswith('/kernel') else w
+    return weights
+
+
+def resnet_forward(w, x, layers):
+    """resnet50.ts's forward pass on RGB 0..255 images [n, 3, h, w], up to the deepest of `layers`."""
+    out, deepest = {}, max(RESNET_LAYERS.index(l) for l in layers)
+    h = x - torch.tensor(IMAGENET_MEAN_RGB)[None, :, None, None]
+    # conv1 expects Keras' BGR: its input channels reversed read RGB. Keras pads 3, then 7x7/2 'valid'.
+    h = torch.relu(F.conv2d(F.pad(h, (3, 3, 3, 3)), w['conv1/kernel'].flip(1), w['conv1/bias'], stride=2))
+    out['conv1'], k = h, 0
+    for stage, blocks in RESNET_STAGES:
+        for b in range(1, blocks + 1):
+            k += 1
+            if k > deepest:
+                return {l: out[l] for l in layers}
+            name = f'conv{stage}_block{b}'
+            if stage == 2 and b == 1:  # the stem pool: zero padding 1, 3x3/2 'valid' max
+                h = F.max_pool2d(F.pad(h, (1, 1, 1, 1)), 3, 2)
+            # stride 2 (first block of stages 3-4) as 1x1 convs of every other pixel (= 'valid' 1x1/2)
+            inp = h[:, :, ::2, ::2] if b == 1 and stage > 2 else h
+
+            def conv(t, part, padding=0):
+                return F.conv2d(t, w[f'{name}/{part}/kernel'], w[f'{name}/{part}/bias'], padding=padding)
+            branch = torch.relu(conv(inp, '1_conv'))
+            branch = torch.relu(conv(branch, '2_conv', padding=1))  # 3x3 'same', stride 1
+            branch = conv(branch, '3_conv')
+            shortcut = conv(inp, '0_conv') if f'{name}/0_conv/kernel' in w else h
+            h = torch.relu(branch + shortcut)
+            out[name] = h
+    return {l: out[l] for l in layers}
+
+
+def course_content_cost(a_c, a_g):
+    """J_content = sum((aC - aG)^2) / (4 nH nW nC) (src/lib/style/costs.ts)."""
+    _, c, h, w = a_c.shape
+    return ((a_c - a_g) ** 2).sum() / (4 * h * w * c)
+
+
+def course_layer_style_cost(a_s, a_g):
+    """J_style^[l] = sum((GS - GG)^2) / (2 nH nW nC)^2, G = A A^T with A the [nC, nH nW] unrolled activations."""
+    _, c, h, w = a_s.shape
+    gs, gg = a_s.reshape(c, h * w), a_g.reshape(c, h * w)
+    return ((gs @ gs.t() - gg @ gg.t()) ** 2).sum() / (2 * h * w * c) ** 2
+
+
+def style_resnet_images(size):
+    """styleResnet.mjs's seededImages: C, S and the start G, RGB 0..255, as NCHW tensors (float64 maths, one
+    rounding to float32, so they are bit for bit the TF.js side's)."""
+    cfg, n = STYLE_RESNET, size * size * 3
+    content = uniform(n, cfg['seeds']['content'], 0, 255)
+    style = uniform(n, cfg['seeds']['style'], 0, 255)
+    noise = uniform(n, cfg['seeds']['noise'], -cfg['noise_amplitude'], cfg['noise_amplitude'])
+    center = np.tile(np.array(IMAGENET_MEAN_RGB, dtype=np.float64), size * size)
+    r = cfg['noise_ratio']
+    g = (1 - r) * content.numpy().astype(np.float64) + r * (noise.numpy().astype(np.float64) + center)
+    start = torch.from_numpy(np.clip(g, 0, 255).astype(np.float32))
+    return nchw(content, 1, size), nchw(style, 1, size), nchw(start, 1, size)
+
+
+def setup_style_resnet(cfg):
+    size, p = cfg['size'], STYLE_RESNET
+    w = read_resnet_weights()
+    content, style, start = style_resnet_images(size)
+    style_names = [l for l, _ in RESNET_STYLE_LAYERS]
+    layers = list(dict.fromkeys([RESNET_CONTENT_LAYER] + style_names))
+    with torch.no_grad():
+        target_content = resnet_forward(w, content, [RESNET_CONTENT_LAYER])[RESNET_CONTENT_LAYER]
+        target_style = resnet_forward(w, style, style_names)
+    img = start.clone().requires_grad_(True)
+    opt = torch.optim.Adam([img], lr=p['lr'], betas=p['betas'], eps=p['eps'])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        acts = resnet_forward(w, img, layers)
+        j_content = course_content_cost(target_content, acts[RESNET_CONTENT_LAYER])
+        # As transfer does: the Grams of a(S) are recomputed every iteration (no gradient flows into them).
+        j_style = sum(weight * course_layer_style_cost(target_style[l], acts[l]) for l, weight in RESNET_STYLE_LAYERS)
+        total = p['alpha'] * j_content + p['beta'] * j_style
+        total.backward()
+        opt.step()
+        with torch.no_grad():
+            img.clamp_(0, 255)
+        return total.item()
+    return step, {'weights': 'models/resnet50-style (float16)', 'contentLayer': RESNET_CONTENT_LAYER}, 1
+
+
+SETUP = dict(style=setup_style, styleResnet=setup_style_resnet, triplet=setup_triplet, sweep=setup_sweep, toppatches=setup_toppatches, face=setup_face,
              distances=setup_distances, matmul=setup_matmul)
