@@ -343,7 +343,7 @@ describe('wasm training kernels', () => {
       for (const backend of ['cpu', 'wasm'] as Backend[]) {
         await tf.setBackend(backend);
         grads[backend] = tf.tidy(() => {
-          const t = tf.tensor(x.values, x.shape) as tf.Tensor2D;
+          const t = tf.tensor2d(x.values as Float32Array, [6, 1]);
           const product = tf.matMul(t, t.reshape([1, 6]) as tf.Tensor2D);           // packs the buffer as [1, 6]
           const after = tf.matMul(product as tf.Tensor2D, t);                         // the same buffer as [6, 1]
           const g = tf.grad((v: tf.Tensor) => tf.matMul(v as tf.Tensor2D, v as tf.Tensor2D, false, true).sum())(t);

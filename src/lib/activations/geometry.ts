@@ -20,6 +20,12 @@ export interface LayerGeometry {
   dilation?: number | readonly number[];
 }
 
+/** What receptiveField and topPatches accept as a network: one whose optional `geometry` method (the
+ *  FeatureNet contract's) is checked when called. */
+export interface MaybeGeometry {
+  geometry?(layer: string): readonly LayerGeometry[];
+}
+
 /** Networks that can describe the geometry of the path to each of their layers. */
 export interface HasGeometry {
   /** The layers from the input up to and including `layer`, in forward order. For residual networks: the

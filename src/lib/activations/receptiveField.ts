@@ -5,7 +5,7 @@
 // starting from jump_0 = 1, size_0 = 1, start_0 = 0. Unit i of layer l then sees the input pixels
 // [start + i * jump, start + i * jump + size - 1] (a bounding box: a dilated kernel can leave holes in it).
 import { check, isPositiveInteger } from './errors';
-import { hasGeometry, outputSize, paddingOf, rankOf, resolveLayer, effectiveKernel, type HasGeometry, type LayerGeometry } from './geometry';
+import { hasGeometry, outputSize, paddingOf, rankOf, resolveLayer, effectiveKernel, type LayerGeometry, type MaybeGeometry } from './geometry';
 
 /** Per spatial axis ([h, w] for images, [length] for signals). */
 export interface ReceptiveField {
@@ -36,7 +36,7 @@ export interface Box { top: number; left: number; height: number; width: number 
  * @param layer the layer's name; with an explicit path it may be left out (the whole path) or name an entry
  *   to stop at
  */
-export function receptiveField(source: HasGeometry | readonly LayerGeometry[], layer?: string, options: ReceptiveFieldOptions = {}): ReceptiveField {
+export function receptiveField(source: MaybeGeometry | readonly LayerGeometry[], layer?: string, options: ReceptiveFieldOptions = {}): ReceptiveField {
   const fn = 'receptiveField';
   const path = geometryPath(source, layer, fn);
   check(options != null && typeof options === 'object', () => `${fn}: options must be an object; got ${typeof options}`);
@@ -68,7 +68,7 @@ export function receptiveField(source: HasGeometry | readonly LayerGeometry[], l
 }
 
 /** The path to `layer` from a network or an explicit list, checked. */
-export function geometryPath(source: HasGeometry | readonly LayerGeometry[], layer: string | undefined, fn: string): readonly LayerGeometry[] {
+export function geometryPath(source: MaybeGeometry | readonly LayerGeometry[], layer: string | undefined, fn: string): readonly LayerGeometry[] {
   check(layer === undefined || typeof layer === 'string', () => `${fn}: layer must be a layer name (string); got ${typeof layer}`);
   if (Array.isArray(source)) {
     const list = source as readonly LayerGeometry[];
