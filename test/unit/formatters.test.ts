@@ -39,11 +39,15 @@ function assertClose(actual: number | null, expected: number, tolerance: number,
 describe('formatValue', function () {
   this.timeout(30_000);
   let tensorsBefore = 0;
+  let previousBackend = '';
 
   before(async () => {
+    previousBackend = tf.getBackend();
     await tf.setBackend('cpu');
     await tf.ready();
   });
+  // The tests after this file (in one mocha run) expect the backend the library chose, not cpu.
+  after(async () => { if (previousBackend) await tf.setBackend(previousBackend); });
   beforeEach(() => { tensorsBefore = tf.memory().numTensors; });
   afterEach(() => { assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked'); });
 
