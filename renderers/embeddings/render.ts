@@ -18,17 +18,13 @@ import { rocView } from './roc';
 import { scatterView } from './scatter';
 import { EMBEDDINGS_CSS } from './style.css';
 import { tripletsView } from './triplets';
+import type { RenderHandle } from '../shared/activate';
 
 const METHOD_NAMES: Record<ProjectionMethod, string> = { pca: 'PCA', umap: 'UMAP', tsne: 't-SNE' };
 const TITLE_CHARS = 120;
 /** All N(N-1)/2 pairs are kept sorted (about 60 bytes each with the distance matrix): past this, memory and time grow too large. */
 export const MAX_POINTS = 2500;
 
-export interface RenderHandle {
-  /** Resolves when the first picture (the initial projection's first frame) is drawn. */
-  ready: Promise<void>;
-  dispose(): void;
-}
 
 /** Replaces `element`'s content with the embeddings output described by `data` (the parsed JSON payload). */
 export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: AbortSignal): RenderHandle {

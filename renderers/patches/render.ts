@@ -9,13 +9,10 @@ import { THEME_CSS } from '../shared/theme.css';
 import { describeLayer, describePatch, overlayBox, sourceOf, strongest } from './layout';
 import { parsePatchesPayload, type PatchEntry, type PatchesPayload, type PatchLayer, type PatchUnit } from './payload';
 import { PATCHES_CSS } from './style.css';
+import type { RenderHandle } from '../shared/activate';
 
 const TITLE_CHARS = 120;
 
-export interface RenderHandle {
-  ready: Promise<void>;
-  dispose(): void;
-}
 
 /** Replaces `element`'s content with the patches output described by `data` (the parsed JSON payload). */
 export function renderPatches(element: HTMLElement, data: unknown, signal?: AbortSignal): RenderHandle {

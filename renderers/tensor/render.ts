@@ -6,15 +6,11 @@ import { imageView } from './image';
 import { parseTensorPayload, type TensorPayload, type TensorStats } from './payload';
 import { TENSOR_CSS } from './style.css';
 import { valuesView } from './table';
+import type { RenderHandle } from '../shared/activate';
 
 /** Image tensors with fewer pixels than this open on "Values": a 2x3 matrix reads better as numbers. */
 const SMALL_IMAGE_PIXELS = 64;
 
-export interface RenderHandle {
-  /** Resolves when everything, the image included, is drawn. */
-  ready: Promise<void>;
-  dispose(): void;
-}
 
 /** Replaces `element`'s content with the tensor output described by `data` (the parsed JSON payload). */
 export function renderTensor(element: HTMLElement, data: unknown, signal?: AbortSignal): RenderHandle {

@@ -4,7 +4,7 @@
 import type { LayersModel, Scalar, Sequential, Tensor, Variable } from '@tensorflow/tfjs';
 import { tf } from '../tf';
 import { check, isPositiveInteger, shapeOf } from './errors';
-import { seededRandom } from './random';
+import { seededRandom } from '../ops/random';
 
 export interface Cnn1dOptions {
   /** Samples per input window. */

@@ -4,7 +4,7 @@
 import type { Tensor, Tensor3D, Tensor4D, Tensor5D } from '@tensorflow/tfjs';
 import { tf } from '../tf';
 import { check, isPositiveInteger, shapeOf } from './errors';
-import { gaussian, seededRandom } from './random';
+import { gaussian, seededRandom } from '../ops/random';
 import { outputShape, type ConvPadding } from './shapes';
 
 export const SHAPE_KINDS = ['sphere', 'cube', 'cylinder'] as const;

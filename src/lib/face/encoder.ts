@@ -10,6 +10,7 @@ import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow
 import { tf } from '../tf';
 import { check as assert, FaceArgumentError, type FaceEncoder } from './types';
 import { loadAligner, type FaceAligner } from './align';
+import type { ManifestGroup, ManifestWeight } from '../ops/weightsManifest';
 
 /** Euclidean distance under which two dlib descriptors are usually the same person (dlib's and face-api's
  *  recommendation; the course's own encoder uses 0.7 on its scale). */
@@ -32,13 +33,6 @@ export function faceApiModelDir(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
-interface ManifestWeight {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: string; scale?: number; min?: number };
-}
-interface ManifestGroup { paths: string[]; weights: ManifestWeight[] }
 
 export interface RawWeight { name: string; shape: number[]; values: Float32Array }
 

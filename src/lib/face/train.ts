@@ -2,6 +2,7 @@
 // et al. 2017), embeds them, mines triplets on those embeddings (all / batch-hard / semi-hard) and takes one Adam
 // step on the mean triplet loss. Stops cleanly between steps on an AbortSignal, keeping the weights trained so far.
 import type { Scalar, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
+import { seededRandom as random } from '../ops/random';
 import { tf } from '../tf';
 import { mineTriplets, tripletLoss, type MiningStrategy } from './triplet';
 import { check, shapeOf } from './types';
@@ -57,18 +58,6 @@ export interface TrainResult {
   history: TrainProgress[];
   /** true when the signal stopped training before the last epoch ended. */
   stopped: boolean;
-}
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let s = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled<T>(items: T[], rand: () => number): T[] {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { float16ToFloat32 } from './float16';
+import type { ManifestGroup, ManifestWeight } from '../../ops/weightsManifest';
 
 export interface NamedWeight { shape: number[]; values: Float32Array }
 
@@ -66,13 +67,6 @@ function littleEndian(halves: Uint16Array): Uint16Array {
   return halves;
 }
 
-interface ManifestWeight {
-  name: string;
-  shape: number[];
-  dtype: string;
-  quantization?: { dtype: string; scale?: number; min?: number };
-}
-interface ManifestGroup { paths: string[]; weights: ManifestWeight[] }
 
 /** The model.json of a TF.js layers model: `where` is that file or its folder. */
 export function layersModelJsonPath(where: string): string {

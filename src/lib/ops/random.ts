@@ -1,4 +1,4 @@
-// Seeded random numbers, so generated signals and volumes are the same on every run.
+// Seeded random numbers, so generated data, weights and batches are the same on every run.
 
 /** A seeded generator of numbers in [0, 1) (mulberry32), so generated data is the same on every run. */
 export function seededRandom(seed: number): () => number {
