@@ -10,7 +10,7 @@ import type { Tensor, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow
 import { tf } from '../tf';
 import { check as assert, FaceArgumentError, type FaceEncoder } from './types';
 import { loadAligner, type FaceAligner } from './align';
-import type { ManifestGroup, ManifestWeight } from '../ops/weightsManifest';
+import type { ManifestGroup } from '../ops/weightsManifest';
 
 /** Euclidean distance under which two dlib descriptors are usually the same person (dlib's and face-api's
  *  recommendation; the course's own encoder uses 0.7 on its scale). */

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { float16ToFloat32 } from './float16';
-import type { ManifestGroup, ManifestWeight } from '../../ops/weightsManifest';
+import type { ManifestGroup } from '../../ops/weightsManifest';
 
 export interface NamedWeight { shape: number[]; values: Float32Array }
 
