@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import type { Scalar, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import {
-  contentCost, gramMatrix, layerStyleCost, styleCost, StyleArgumentError, totalCost, totalVariation, unrollActivations,
+  contentCost, gramMatrix, layerStyleCost, layerStyleCostFromGram, styleCost, StyleArgumentError, totalCost, totalVariation, unrollActivations,
 } from '../../src/lib/style';
 import { lcg } from './faceTestKit';
 import { checkNoTensorLeaks } from './libraryTestKit';
@@ -121,6 +121,17 @@ describe('style costs (float64 references)', function () {
       assertRelative(await scalarOf(layerStyleCost(ts, tg)), layerStyle64(aS.values, aG.values, nH, nW, nC), 1e-5, `J_style ${nH}x${nW}x${nC}`);
       tf.dispose([ts, tg]);
     }
+  });
+
+  it('layerStyleCostFromGram (the style Gram computed once, as transfer does) = the same float64 cost; wrong Gram shape named', async () => {
+    const [nH, nW, nC] = [5, 4, 6];
+    const aS = activation(nH, nW, nC, 11, 1, 1), aG = activation(nH, nW, nC, 61, 1, 1);
+    const [ts, tg] = [tensorOf(aS), tensorOf(aG)];
+    const gS = tf.tidy(() => gramMatrix(unrollActivations(ts)));
+    assertRelative(await scalarOf(layerStyleCostFromGram(gS, tg)), layerStyle64(aS.values, aG.values, nH, nW, nC), 1e-5, 'J_style from the Gram');
+    const wrong = tf.zeros([nC + 1, nC + 1]) as tf.Tensor2D;
+    assert.throws(() => layerStyleCostFromGram(wrong, tg), /layerStyleCostFromGram: gS must be the style Gram matrix \[6, 6\]/);
+    tf.dispose([ts, tg, gS, wrong]);
   });
 
   it('styleCost = Σ_l λ^[l]·J_style^[l], with weights as pairs or as an object', async () => {

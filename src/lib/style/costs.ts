@@ -68,9 +68,21 @@ export function gramMatrix(A: Tensor2D): Tensor2D {
  */
 export function layerStyleCost(aS: Tensor4D, aG: Tensor4D): Scalar {
   checkPair('layerStyleCost', aS, aG, ['aS', 'aG']);
-  const [, nH, nW, nC] = aS.shape;
+  return tf.tidy(() => layerStyleCostFromGram(gramMatrix(unrollActivations(aS)), aG));
+}
+
+/**
+ * layerStyleCost with the style image's Gram matrix computed beforehand: the style image does not change
+ * during a transfer, so its Grams are computed once, not every iteration.
+ * @param gS gramMatrix(unrollActivations(aS)), [nC, nC]
+ * @param aG activations of the generated image, [1, nH, nW, nC]
+ */
+export function layerStyleCostFromGram(gS: Tensor2D, aG: Tensor4D): Scalar {
+  checkActivation('layerStyleCostFromGram', 'aG', aG);
+  const [, nH, nW, nC] = aG.shape;
+  check(isTensor(gS) && !gS.isDisposed && gS.rank === 2 && gS.shape[0] === nC && gS.shape[1] === nC,
+    () => `layerStyleCostFromGram: gS must be the style Gram matrix [${nC}, ${nC}] for aG ${shapeOf(aG)}; got ${shapeOf(gS)}`);
   return tf.tidy(() => {
-    const gS = gramMatrix(unrollActivations(aS));
     const gG = gramMatrix(unrollActivations(aG));
     return tf.div(tf.sum(tf.squaredDifference(gS, gG)), (2 * nH * nW * nC) ** 2) as Scalar;
   });

@@ -4,13 +4,13 @@
 // the pixels, and keeps the best image seen. Stops between iterations on an AbortSignal (default: the running
 // cell's), returning the best image so far.
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { Scalar, Tensor1D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
+import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
 import type { StyleLossPoint, StyleProgressImage } from '../../protocol/styleProgress';
 import { DISPLAY_SYMBOL_KEY } from '../../protocol/mime';
 import { load as loadImage, toPng } from '../images';
 import { sizeOf, type ImageSize } from '../images/resize';
 import { tf } from '../tf';
-import { contentCost, layerStyleCost, layerWeightPairs, totalVariation, type LayerWeights, type TotalVariationKind } from './costs';
+import { contentCost, gramMatrix, layerStyleCostFromGram, layerWeightPairs, unrollActivations, totalVariation, type LayerWeights, type TotalVariationKind } from './costs';
 import { check, shapeOf, StyleArgumentError } from './errors';
 import {
   checkOptimizerSettings, lbfgsIterate, lbfgsStart, sgdLearningRate, type OptimizerName, type OptimizerSettings,
@@ -263,6 +263,9 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
     const styleTargets = tf.tidy(() => net.activations(tf.mul(S, toNet) as Tensor4D, styleNames));
     for (const l of styleNames) targets[`style:${l}`] = styleTargets[l];
     for (const [l, t] of Object.entries(styleTargets)) if (!styleNames.includes(l)) t.dispose();
+    // The style image's Grams never change: once here, not every iteration.
+    const styleGrams: Record<string, Tensor2D> = {};
+    for (const l of styleNames) owned.push(styleGrams[l] = tf.tidy(() => gramMatrix(unrollActivations(styleTargets[l]))));
     const contentFactor = contentNormalization(preset.normalization, contentTarget.shape);
     const styleFactors = styleLayers.map(([l]) => styleNormalization(preset.normalization, styleTargets[l].shape, h * w));
     const layers = [...new Set([contentLayer, ...styleNames])];
@@ -271,7 +274,7 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
     const objective = (x: Tensor4D): { total: Scalar; terms: Tensor1D } => {
       const acts = net.activations(toNet === 1 ? x : tf.mul(x, toNet) as Tensor4D, layers);
       const jContent = tf.mul(contentCost(contentTarget, acts[contentLayer]), contentFactor) as Scalar;
-      const perLayer = styleLayers.map(([l], i) => tf.mul(layerStyleCost(styleTargets[l], acts[l]), styleFactors[i]) as Scalar);
+      const perLayer = styleLayers.map(([l], i) => tf.mul(layerStyleCostFromGram(styleGrams[l], acts[l]), styleFactors[i]) as Scalar);
       let jStyle: Scalar = tf.scalar(0);
       styleLayers.forEach(([, weight], i) => { jStyle = tf.add(jStyle, tf.mul(perLayer[i], weight)); });
       const tv = tvWeight !== 0 ? totalVariation(x, tvKind) : tf.scalar(0);
