@@ -22,29 +22,30 @@ export async function findFrameWith(page, selector, timeout, { scroll = false } 
  * the element is looked up again on every step.
  */
 export async function revealInNotebook(page, selector) {
-  const list = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  const list = await page.locator('.notebookOverlay .monaco-list:visible').first().boundingBox();
   let element, box;
   for (let i = 0; i < 120; i++) {
-    element = (await findFrameWith(page, selector, 10000, { scroll: true })).locator(selector).first();
+    element = (await findFrameWith(page, selector, i === 0 ? 90000 : 10000, { scroll: true })).locator(selector).first();
     box = await element.boundingBox({ timeout: 2000 }).catch(() => null);
     // In view: wholly inside the list, or, when taller than the list, its top near the list's top.
     const fits = box && box.y >= list.y && box.y + box.height <= list.y + list.height;
     const topShown = box && box.height > list.height - 60 && box.y >= list.y && box.y <= list.y + 120;
     if (fits || topShown) return { element, box };
-    const dy = box ? box.y - (list.y + 60) : 400;
-    // The list moves less than the wheel's delta (about a sixth here), so large steps while far away.
-    await scrollNotebook(page, Math.max(-3000, Math.min(3000, dy)));
+    const dy = box ? box.y - (list.y + 60) : 1000; // not laid out yet: further down (the tests start at the top)
+    await scrollNotebook(page, Math.max(-4000, Math.min(4000, dy)));
     await page.waitForTimeout(200);
   }
   throw new Error(`could not scroll ${selector} into view`);
 }
 
 export async function scrollNotebook(page, dy) {
-  const box = await page.locator('.notebookOverlay .monaco-list').first().boundingBox();
+  const box = await page.locator('.notebookOverlay .monaco-list:visible').first().boundingBox();
   if (!box) return;
   // The left gutter belongs to the list itself: over an output, the wheel goes to its webview instead.
   await page.mouse.move(box.x + 12, box.y + box.height / 2);
-  await page.mouse.wheel(0, dy);
+  // VS Code moves the list by about 50 px per wheel event whatever its delta: one event per 50 px wanted.
+  const events = Math.min(80, Math.max(1, Math.round(Math.abs(dy) / 50)));
+  for (let i = 0; i < events; i++) await page.mouse.wheel(0, Math.sign(dy) * 100);
   if (process.env.E2E_DEBUG) {
     const top = await page.locator('.notebookOverlay .monaco-list-rows').first().evaluate(e => e.style.top).catch(e => e.message);
     const found = [];
