@@ -41,8 +41,8 @@ export async function revealInNotebook(page, selector) {
 export async function scrollNotebook(page, dy) {
   const box = await page.locator('.notebookOverlay .monaco-list:visible').first().boundingBox();
   if (!box) return;
-  // The left gutter belongs to the list itself: over an output, the wheel goes to its webview instead.
-  await page.mouse.move(box.x + 12, box.y + box.height / 2);
+  // Over the list's own scrollbar: not over an output's webview, nor the left gutter's fold arrows.
+  await page.mouse.move(box.x + box.width - 6, box.y + box.height / 2);
   // VS Code moves the list by about 50 px per wheel event whatever its delta: one event per 50 px wanted.
   const events = Math.min(80, Math.max(1, Math.round(Math.abs(dy) / 50)));
   for (let i = 0; i < events; i++) await page.mouse.wheel(0, Math.sign(dy) * 100);
