@@ -114,9 +114,8 @@ async function scenario(soft) {
   assert.ok(before.accuracy >= all.accuracy || before.accuracy >= none.accuracy,
     'the default threshold verifies at least as well as one extreme');
 
-  // Back to the sample's threshold for the screenshot.
-  for (let i = 0; i < 400 && (await verification(view)).threshold > before.threshold; i++) await slider.press('ArrowLeft');
-  const { box } = await revealInNotebook(page, selector);
+  // Back to the sample's threshold for the screenshot (a picture for people, not a check).
+  await slider.fill(String(before.threshold)).catch(() => {});
   await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(results, 'e2e-face-embeddings.png'), clip: box });
+  await view.screenshot({ path: path.join(results, 'e2e-face-embeddings.png') }).catch(e => console.log(`no screenshot: ${e.message}`));
 }
