@@ -59,12 +59,22 @@ test('sample 04: the saved style-transfer progress shows the result, the curves 
 
   // The scrubber walks the saved frames: Home shows the first, End the last.
   const scrubber = view.locator('input[data-role="scrubber"]').first();
-  await scrubber.focus();
-  await scrubber.press('Home');
-  const first = await scrubber.getAttribute('data-frame-iteration');
+  // A key reaches the scrubber only while it has focus (VS Code may re-lay out the output between presses):
+  // focus, press, and read back until the frame shown changes or ten tries are used.
+  const pressUntil = async (key, changedFrom) => {
+    let value;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await scrubber.focus();
+      await scrubber.press(key);
+      await page.waitForTimeout(150);
+      value = await scrubber.getAttribute('data-frame-iteration');
+      if (value !== changedFrom) break;
+    }
+    return value;
+  };
+  const first = await pressUntil('Home', 'latest');
   const firstSrc = await current.getAttribute('src');
-  await scrubber.press('End');
-  const last = await scrubber.getAttribute('data-frame-iteration');
+  const last = await pressUntil('End', first);
   console.log('style progress:', { size, series, first, last });
   assert.notEqual(first, last, 'the scrubber moves between frames');
   assert.notEqual(await current.getAttribute('src'), firstSrc, 'another frame is shown');
