@@ -10,12 +10,7 @@ export function check(cond: unknown, message: () => string): asserts cond {
   if (!cond) throw new ConvArgumentError(message());
 }
 
-/** `[a, b, c]` for error messages, or what the value is when it is not a tensor. */
-export function shapeOf(t: unknown): string {
-  const shape = (t as { shape?: unknown } | null | undefined)?.shape;
-  if (Array.isArray(shape)) return `[${shape.join(', ')}]`;
-  return t === null ? 'null' : `${typeof t} (not a tensor)`;
-}
+export { shapeOf } from '../ops/shapeOf';
 
 export const isPositiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 export const isNonNegativeInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
