@@ -289,3 +289,44 @@ describe('backend selection: ready() in a fresh process', function () {
     assert.match(r.error ?? '', /CONVNET_THREADS must be a whole number of at least 1; got 'two'/);
   });
 });
+
+describe('backend selection: a backend that never finishes starting', function () {
+  this.timeout(60000);
+  // A start that never ends (seen when a wasm pthread worker never reported) must become a reason to
+  // move on, with the engine usable afterwards, not a kernel that waits forever on its first import.
+  const STUCK = `
+const tf = require('@tensorflow/tfjs');
+const { setBackendWithin } = require('./src/lib/backends/wasm.ts');
+(async () => {
+  const warn = console.warn;
+  tf.registerBackend('never-starts', () => new Promise(() => {}), 100);
+  const t0 = Date.now();
+  const stuck = await setBackendWithin(tf, 'never-starts', 300);
+  const waited = Date.now() - t0;
+  const cpu = await tf.setBackend('cpu');
+  await tf.ready();
+  const sum = tf.add(1, 2).dataSync()[0];
+  process.stdout.write('@@RESULT ' + JSON.stringify({ stuck, waited, cpu, backend: tf.getBackend(), sum,
+    warnRestored: console.warn === warn, stillRegistered: tf.findBackendFactory('never-starts') != null }) + '\\n');
+  process.exit(0);
+})();
+`;
+  it('is given up after the timeout with a reason, unregistered, and the cpu backend then works', async () => {
+    const child = spawn(process.execPath, ['--require', TSX, '-e', STUCK], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', d => { stdout += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45000);
+    await new Promise(resolve => child.on('close', resolve));
+    clearTimeout(timer);
+    const line = stdout.split('\n').find(l => l.startsWith('@@RESULT '));
+    assert.ok(line, `the child finished (a hang is killed after 45 s): ${stdout.slice(-300)}`);
+    const r = JSON.parse(line.slice(9));
+    assert.equal(r.stuck.ok, false);
+    assert.equal(r.stuck.timedOut, true);
+    assert.match(r.stuck.warnings[0], /the never-starts backend did not start within 0 s/);
+    assert.ok(r.waited >= 290 && r.waited < 5000, `gave up after the timeout (${r.waited} ms)`);
+    assert.equal(r.stillRegistered, false, 'the stuck backend is unregistered');
+    assert.equal(r.warnRestored, true, 'console.warn is put back');
+    assert.deepEqual([r.cpu, r.backend, r.sum], [true, 'cpu', 3], 'tf.ready() returns and the cpu backend computes');
+  });
+});

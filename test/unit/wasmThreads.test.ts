@@ -79,6 +79,31 @@ describe('wasm threads in Node', () => {
     assert.equal(os.cpus, cpus);
   });
 
+  it('writes the pthread worker script once per start-up, not again for each of the 8 pre-started workers', () => {
+    // Emscripten asks for the worker script's URL once per pre-started worker while the earlier ones are
+    // still reading the file. Rewriting it in place let a worker read an empty script and exit silently,
+    // and tf.setBackend('wasm') then waited forever for that worker (a kernel stuck on its first import).
+    const fs = require('node:fs') as typeof import('node:fs');
+    const patch = patchForNodePthreads(2);
+    try {
+      const workerText = 'self.onmessage=e=>{if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}}';
+      new Blob(['var WasmBackendModuleThreadedSimd = function () {};']); // the main script, as TF.js posts it
+      const first = URL.createObjectURL(new Blob([workerText]));
+      const stat = () => fs.statSync(first, { bigint: true });
+      const before = stat();
+      for (let worker = 2; worker <= 8; worker++) {
+        assert.equal(URL.createObjectURL(new Blob([workerText])), first, 'the same script file for every worker');
+      }
+      const after = stat();
+      assert.deepEqual([after.ino, after.mtimeNs, after.size], [before.ino, before.mtimeNs, before.size], 'the file was not touched again');
+      const script = fs.readFileSync(first, 'utf8');
+      assert.match(script, /importScripts\(".*tfjs-backend-wasm-threaded-simd\.main\.js"\)/, 'the worker loads the main script from its file');
+      assert.match(fs.readFileSync(path.join(patch.dir, 'tfjs-backend-wasm-threaded-simd.main.js'), 'utf8'), /var WasmBackendModuleThreadedSimd/);
+    } finally {
+      patch.restore();
+    }
+  });
+
   describe('in child processes', function () {
     this.timeout(180000);
     let one: ChildResult, two: ChildResult;

@@ -25,6 +25,8 @@ export interface WasmOptions {
   threads?: number;
   /** Folder with the .wasm files (tfjs-backend-wasm's dist/). */
   wasmDir: string;
+  /** Give up on a start that takes longer (default BACKEND_START_TIMEOUT_MS). */
+  startTimeoutMs?: number;
 }
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
@@ -35,21 +37,37 @@ function wasmRunning(tf: TF): boolean {
   return registry?.wasm != null;
 }
 
-/** tf.setBackend, with the warnings TF.js logs when a backend fails (the only place it says why). */
-async function setBackendCapturing(tf: TF, name: string): Promise<{ ok: boolean; warnings: string[] }> {
+/** How long a backend may take to start before it counts as failed (normal: 1-2 s; a loaded machine: ~10 s). */
+export const BACKEND_START_TIMEOUT_MS = 60000;
+
+/**
+ * tf.setBackend, with the warnings TF.js logs when a backend fails (the only place it says why), given up after
+ * `timeoutMs`: a start that never ends (a pthread worker that never reports) becomes a reason, not a silent hang.
+ * A backend that timed out is unregistered from this process.
+ */
+export async function setBackendWithin(tf: TF, name: string, timeoutMs = BACKEND_START_TIMEOUT_MS): Promise<{ ok: boolean; warnings: string[]; timedOut: boolean }> {
   const warnings: string[] = [];
   const warn = console.warn;
   console.warn = (...args: unknown[]) => { warnings.push(args.map(String).join(' ')); };
-  let ok = false;
+  let ok = false, timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>(resolve => { timer = setTimeout(() => { timedOut = true; resolve(false); }, timeoutMs); });
   try {
-    ok = await tf.setBackend(name);
+    ok = await Promise.race([tf.setBackend(name), timeout]);
   } catch (e) {
     warnings.push((e as Error).message ?? String(e));
   } finally {
+    clearTimeout(timer);
     console.warn = warn;
   }
+  if (timedOut) {
+    warnings.unshift(`the ${name} backend did not start within ${Math.round(timeoutMs / 1000)} s`);
+    // Its start may never end: unregister it, so that the engine stops waiting for it (tf.ready() would
+    // wait forever) and another backend can be set.
+    tf.removeBackend(name);
+  }
   if (ok) for (const w of warnings) console.warn(w);
-  return { ok, warnings };
+  return { ok, warnings, timedOut };
 }
 
 const firstLines = (warnings: string[]) => warnings.map(w => w.split('\n')[0]).filter(Boolean).join('; ') || 'no reason given';
@@ -106,17 +124,19 @@ export async function initWasmBackend(tf: TF, wasm: Wasm, options: WasmOptions):
     wasm.setThreadsCount(threads);
     let started;
     try {
-      started = await setBackendCapturing(tf, 'wasm');
+      started = await setBackendWithin(tf, 'wasm', options.startTimeoutMs);
     } finally {
       patch.restore();
     }
     if (started.ok) return result();
+    // Still starting in this engine: a second start (1 thread) would wait on the same module.
+    if (started.timedOut) throw new Error(`initWasmBackend: ${firstLines(started.warnings)} (${threads} threads; CONVNET_THREADS=1 starts it without threads)`);
     notes.push(`threads failed to start (${firstLines(started.warnings)}); running 1 thread`);
     threads = 1;
   }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   wasm.setThreadsCount(1);
-  const started = await setBackendCapturing(tf, 'wasm');
+  const started = await setBackendWithin(tf, 'wasm', options.startTimeoutMs);
   if (!started.ok) throw new Error(`initWasmBackend: the WebAssembly backend failed to start: ${firstLines(started.warnings)}`);
   return result();
 }

@@ -77,6 +77,23 @@ function scriptFolder(): string {
   return scriptDir;
 }
 
+const written = new Map<string, string>();
+
+/**
+ * Writes `text` to `file` unless this process already wrote that text there. Emscripten asks for the worker
+ * script's URL once per pre-started worker (8 times) while the earlier workers are still reading the file:
+ * rewriting it in place (truncate, then write) let a worker read an empty script, exit without a word, and
+ * leave tf.setBackend('wasm') waiting forever for its "loaded" message. A changed text goes to a new file
+ * renamed over the old one, so a reader sees the old text or the new, never a partial one.
+ */
+function writeOnce(file: string, text: string): void {
+  if (written.get(file) === text) return;
+  const temp = `${file}.${written.size}.tmp`;
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
+  written.set(file, text);
+}
+
 export interface PthreadPatch {
   /** The folder the scripts were written to. */
   dir: string;
@@ -105,7 +122,7 @@ export function patchForNodePthreads(threads: number): PthreadPatch {
         const text = (parts as string[]).join('');
         texts.set(this, text);
         // the main script is never turned into a URL (it is posted to the workers as a Blob)
-        if (text.startsWith(MAIN_MARKER)) fs.writeFileSync(mainPath, MAIN_PRELUDE + text);
+        if (text.startsWith(MAIN_MARKER)) writeOnce(mainPath, MAIN_PRELUDE + text);
       }
     }
   }
@@ -117,7 +134,7 @@ export function patchForNodePthreads(threads: number): PthreadPatch {
       // thrown before any worker exists, so the failed start leaves nothing running
       throw new Error('wasm threads: the pthread worker script of this tfjs-backend-wasm version is not the one this patch knows (4.22.0)');
     }
-    fs.writeFileSync(workerPath, text.replace(WORKER_LOAD, `if(true){importScripts(${JSON.stringify(mainPath)})}`));
+    writeOnce(workerPath, text.replace(WORKER_LOAD, `if(true){importScripts(${JSON.stringify(mainPath)})}`));
     return workerPath;
   };
 
