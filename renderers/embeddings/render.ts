@@ -2,6 +2,7 @@
 // threshold slider with the verification readout and ROC, the distance heatmap and the triplets panel.
 // Data reaches the page only as text nodes and attribute values (renderers/shared/dom.ts).
 import { ensureStyle, h } from '../shared/dom';
+import { renderError as showError } from '../shared/error';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
 import { THEME_CSS } from '../shared/theme.css';
@@ -54,9 +55,7 @@ export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: A
 
 /** Shows why an output cannot be drawn, e.g. a hand-edited notebook with a broken payload. */
 export function renderError(element: HTMLElement, error: unknown): void {
-  ensureStyle(element, 'theme', THEME_CSS);
-  element.replaceChildren(h('div', { class: 'convnet-output convnet-embeddings-error convnet-error', role: 'alert' },
-    [error instanceof Error ? error.message : String(error)]));
+  showError(element, 'embeddings', error);
 }
 
 interface ProjectionState {

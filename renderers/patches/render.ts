@@ -3,6 +3,7 @@
 // a panel with its patches large and where each sits in its source image.
 // Data reaches the page only as text nodes and attribute values (renderers/shared/dom.ts).
 import { ensureStyle, h } from '../shared/dom';
+import { renderError as showError } from '../shared/error';
 import { truncateText } from '../shared/escape';
 import { formatCompact } from '../shared/format';
 import { THEME_CSS } from '../shared/theme.css';
@@ -35,9 +36,7 @@ export function renderPatches(element: HTMLElement, data: unknown, signal?: Abor
 
 /** Shows why an output cannot be drawn, e.g. a hand-edited notebook with a broken payload. */
 export function renderError(element: HTMLElement, error: unknown): void {
-  ensureStyle(element, 'theme', THEME_CSS);
-  element.replaceChildren(h('div', { class: 'convnet-output convnet-patches-error convnet-error', role: 'alert' },
-    [error instanceof Error ? error.message : String(error)]));
+  showError(element, 'patches', error);
 }
 
 class PatchesView {

@@ -4,6 +4,7 @@
 // is built once per output id and updated in place, so images, focus, hidden series, the hover and the
 // scrubber position survive. Data reaches the page only as text nodes and attribute values (shared/dom.ts).
 import { ensureStyle, h } from '../shared/dom';
+import { renderError as showError } from '../shared/error';
 import { formatCompact } from '../shared/format';
 import { THEME_CSS } from '../shared/theme.css';
 import { LossChart } from './chart';
@@ -18,9 +19,7 @@ const SOURCE_SIDE = 128;
 
 /** Shows why an output cannot be drawn, e.g. a hand-edited notebook with a broken payload. */
 export function renderError(element: HTMLElement, error: unknown): void {
-  ensureStyle(element, 'theme', THEME_CSS);
-  element.replaceChildren(h('div', { class: 'convnet-output convnet-style-progress-error convnet-error', role: 'alert' },
-    [error instanceof Error ? error.message : String(error)]));
+  showError(element, 'style-progress', error);
 }
 
 /** Checks `data` and shows it in `view` (made when undefined); returns the view, or undefined after showing an error. */

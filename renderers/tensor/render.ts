@@ -1,5 +1,6 @@
 // Draws one tensor output: header, stats, and an "Image" and/or "Values" view with a toggle.
 import { ensureStyle, h } from '../shared/dom';
+import { renderError as showError } from '../shared/error';
 import { formatCompact } from '../shared/format';
 import { THEME_CSS } from '../shared/theme.css';
 import { imageView } from './image';
@@ -59,9 +60,7 @@ export function renderTensor(element: HTMLElement, data: unknown, signal?: Abort
 
 /** Shows why an output cannot be drawn, e.g. a hand-edited notebook with a broken payload. */
 export function renderError(element: HTMLElement, error: unknown): void {
-  ensureStyle(element, 'theme', THEME_CSS);
-  element.replaceChildren(h('div', { class: 'convnet-output convnet-tensor-error convnet-error' },
-    [error instanceof Error ? error.message : String(error)]));
+  showError(element, 'tensor', error);
 }
 
 function header(payload: TensorPayload): HTMLElement {

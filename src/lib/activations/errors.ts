@@ -1,4 +1,5 @@
 // Argument errors of the activations topic: the message names the function, the argument and what was expected.
+import { checkThrowing, type Check } from '../ops/argumentError';
 
 /** A bad argument to an `activations` function. */
 export class ActivationsArgumentError extends Error {
@@ -6,17 +7,14 @@ export class ActivationsArgumentError extends Error {
 }
 
 /** Throws an ActivationsArgumentError with `message()` (built only on failure) unless `cond` holds. */
-export function check(cond: unknown, message: () => string): asserts cond {
-  if (!cond) throw new ActivationsArgumentError(message());
-}
+export const check: Check = checkThrowing(ActivationsArgumentError);
 
-/** `[a, b, c]` for error messages. */
-export const shapeOf = (t: { shape?: readonly number[] } | undefined | null): string => `[${t?.shape?.join(', ') ?? 'not a tensor'}]`;
+export { shapeOf } from '../ops/shapeOf';
 
-export const isPositiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** The running notebook cell's AbortSignal (the kernel aborts it on interrupt); undefined outside a notebook. */
 export function kernelSignal(): AbortSignal | undefined {
   const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { signal?: AbortSignal } | undefined;
   return kernel?.signal;
 }
+export { isPositiveInteger } from '../ops/argumentError';

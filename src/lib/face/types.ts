@@ -1,3 +1,4 @@
+import { checkThrowing, type Check } from '../ops/argumentError';
 import type { Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 
 /** Options for `FaceEncoder.encode`. */
@@ -35,9 +36,6 @@ export class FaceArgumentError extends Error {
 }
 
 /** Throws a FaceArgumentError with `message()` (built only on failure) unless `cond` holds. */
-export function check(cond: unknown, message: () => string): asserts cond {
-  if (!cond) throw new FaceArgumentError(message());
-}
+export const check: Check = checkThrowing(FaceArgumentError);
 
-/** `[a, b, c]` for error messages. */
-export const shapeOf = (t: { shape?: readonly number[] } | undefined | null): string => `[${t?.shape?.join(', ') ?? 'not a tensor'}]`;
+export { shapeOf } from '../ops/shapeOf';

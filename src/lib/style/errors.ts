@@ -1,5 +1,6 @@
 // Named errors of the style-transfer library: bad arguments say which function, which argument and what
 // was expected.
+import { checkThrowing, type Check } from '../ops/argumentError';
 
 /** A bad argument to a style function (wrong shape, unknown layer, not an image…). */
 export class StyleArgumentError extends Error {
@@ -7,8 +8,6 @@ export class StyleArgumentError extends Error {
 }
 
 /** Throws a StyleArgumentError with `message()` (built only on failure) unless `cond` holds. */
-export function check(cond: unknown, message: () => string): asserts cond {
-  if (!cond) throw new StyleArgumentError(message());
-}
+export const check: Check = checkThrowing(StyleArgumentError);
 
 export { shapeOf } from '../ops/shapeOf';
