@@ -108,7 +108,10 @@ export class NotebookSession implements vscode.Disposable {
         return;
       }
       const cellName = `Cell ${execution.cell.index + 1}`;
+      const started = Date.now();
       const outcome = await kernel.execute(execution.cell.document.getText(), language, cellName, m => execution.onOutput(m));
+      // One line per cell: where a slow or stuck Run All spent its time.
+      this.options.log(`${cellName} of ${this.describe()}: ${outcome.status} in ${Date.now() - started} ms`);
       if (outcome.status === 'died') {
         const reason = this.killReasons.get(kernel);
         this.options.log(`kernel ended while running ${cellName}: ${reason ?? outcome.message}`);

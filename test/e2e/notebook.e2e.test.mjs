@@ -5,52 +5,29 @@
 // --install-extension instead of the development folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { findFrameWith, revealInNotebook, runAllCells } from '../lib/notebookUi.mjs';
-import { startCodeServer, launchChromium, remoteUri, repoRoot as root, tempCopy, openNotebookWithQuickOpen } from '../lib/server.mjs';
+import { openNotebookWithQuickOpen } from '../lib/server.mjs';
+import { openWorkbench } from '../lib/workbench.mjs';
 
-const results = path.join(root, 'test-results');
-fs.mkdirSync(results, { recursive: true });
-for (const f of ['e2e-failure.png', 'e2e-notebook.png', 'e2e-tensor.png']) fs.rmSync(path.join(results, f), { force: true });
 const NOTEBOOK = '00-getting-started.ipynb';
 const IMAGE_SHAPE = '28,28,1'; // the sample's image tensor
-const extensionPath = path.resolve(process.env.EXT_DEVELOPMENT_PATH || root);
 
-let server, browser, page, ws;
+let workbench, page;
 before(async () => {
-  ws = tempCopy(path.join(root, 'samples'), 'convnet-e2e-ws-'); // the UI run never touches committed files
-  server = await startCodeServer({ logFile: path.join(results, 'code-server-e2e.log'), installVsix: process.env.E2E_VSIX });
-  console.log(`code-server up in ${server.startMs} ms`);
-  browser = await launchChromium();
   // Tall enough for the whole sample: VS Code renders outputs only for cells in view, and the
   // screenshot then shows the full notebook (scrolling remains the fallback for longer notebooks).
-  page = await browser.newPage({ viewport: { width: 1400, height: Number(process.env.E2E_VIEWPORT_HEIGHT || 4800) } });
-  const pageLog = fs.createWriteStream(path.join(results, 'e2e-browser.log'));
-  page.on('console', m => pageLog.write(`[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', e => pageLog.write(`[pageerror] ${e.message}\n`));
+  workbench = await openWorkbench({ name: 'notebook', viewportHeight: Number(process.env.E2E_VIEWPORT_HEIGHT || 4800) });
+  page = workbench.page;
 });
-after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  if (ws) fs.rmSync(ws, { recursive: true, force: true });
-});
+after(() => workbench?.close());
 
 test('Run All on the getting-started sample renders text and an image tensor', { timeout: 150000 }, async () => {
   const soft = []; // checks that should not stop the scenario; reported at the end
-  try {
-    await scenario(soft);
-  } catch (e) {
-    await page.screenshot({ path: path.join(results, 'e2e-failure.png') }).catch(() => {});
-    throw e;
-  }
+  await workbench.keepEvidence(() => scenario(soft));
   assert.deepEqual(soft, [], 'soft checks');
 });
 
 async function scenario(soft) {
-  const payload = [['skipWelcome', 'true']];
-  if (!process.env.E2E_VSIX) payload.unshift(['extensionDevelopmentPath', remoteUri(server.authority, extensionPath)]);
-  await page.goto(server.workbenchUrl(ws, payload));
   const openMs = await openNotebookWithQuickOpen(page, NOTEBOOK);
   console.log(`notebook open after ${openMs} ms`);
 
@@ -114,6 +91,6 @@ async function scenario(soft) {
 
   await page.waitForTimeout(500); // let the webview paint
   const { box } = await revealInNotebook(page, selector);
-  await page.screenshot({ path: path.join(results, 'e2e-notebook.png'), fullPage: false });
-  await page.screenshot({ path: path.join(results, 'e2e-tensor.png'), clip: box });
+  await page.screenshot({ path: workbench.artifact('window.png'), fullPage: false });
+  await page.screenshot({ path: workbench.artifact('tensor.png'), clip: box });
 }

@@ -4,43 +4,18 @@
 // (layer selector, a unit's detail). What a learner sees when opening a course notebook before running it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { revealInNotebook } from '../lib/notebookUi.mjs';
-import { startCodeServer, launchChromium, remoteUri, repoRoot as root, tempCopy, openNotebookWithQuickOpen } from '../lib/server.mjs';
+import { openNotebookWithQuickOpen } from '../lib/server.mjs';
+import { openWorkbench } from '../lib/workbench.mjs';
 
-const results = path.join(root, 'test-results');
-fs.mkdirSync(results, { recursive: true });
-for (const f of ['e2e-saved-failure.png', 'e2e-style-progress.png', 'e2e-patches.png']) fs.rmSync(path.join(results, f), { force: true });
-const extensionPath = path.resolve(process.env.EXT_DEVELOPMENT_PATH || root);
-
-let server, browser, page, ws;
+let workbench, page;
 before(async () => {
-  ws = tempCopy(path.join(root, 'samples'), 'convnet-e2e-saved-');
-  server = await startCodeServer({ logFile: path.join(results, 'code-server-e2e-saved.log'), installVsix: process.env.E2E_VSIX });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
-  const pageLog = fs.createWriteStream(path.join(results, 'e2e-saved-browser.log'));
-  page.on('console', m => pageLog.write(`[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', e => pageLog.write(`[pageerror] ${e.message}\n`));
-  const payload = [['skipWelcome', 'true']];
-  if (!process.env.E2E_VSIX) payload.unshift(['extensionDevelopmentPath', remoteUri(server.authority, extensionPath)]);
-  await page.goto(server.workbenchUrl(ws, payload));
+  workbench = await openWorkbench({ name: 'saved' });
+  page = workbench.page;
 });
-after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  if (ws) fs.rmSync(ws, { recursive: true, force: true });
-});
+after(() => workbench?.close());
 
-async function screenshotOnFailure(body) {
-  try {
-    await body();
-  } catch (e) {
-    await page.screenshot({ path: path.join(results, 'e2e-saved-failure.png') }).catch(() => {});
-    throw e;
-  }
-}
+const screenshotOnFailure = body => workbench.keepEvidence(body);
 
 test('sample 04: the saved style-transfer progress shows the result, the curves and a working scrubber', { timeout: 300000 }, () => screenshotOnFailure(async () => {
   await openNotebookWithQuickOpen(page, '04-neural-style-transfer.ipynb', { timeout: 180000 });
@@ -80,7 +55,7 @@ test('sample 04: the saved style-transfer progress shows the result, the curves 
   assert.notEqual(await current.getAttribute('src'), firstSrc, 'another frame is shown');
 
   const { box } = await revealInNotebook(page, selector);
-  await page.screenshot({ path: path.join(results, 'e2e-style-progress.png'), clip: box });
+  await page.screenshot({ path: workbench.artifact('style-progress.png'), clip: box });
 }));
 
 test('sample 05: the saved top-activating patches switch layers and open a unit', { timeout: 300000 }, () => screenshotOnFailure(async () => {
@@ -110,5 +85,5 @@ test('sample 05: the saved top-activating patches switch layers and open a unit'
   console.log('patches:', { layers: await layers.count(), units: await units.count(), images });
 
   const { box } = await revealInNotebook(page, selector);
-  await page.screenshot({ path: path.join(results, 'e2e-patches.png'), clip: box });
+  await page.screenshot({ path: workbench.artifact('patches.png'), clip: box });
 }));

@@ -57,16 +57,27 @@ export async function scrollNotebook(page, dy) {
 /**
  * Clicks Run All and waits until it is offered again (the toolbar shows Interrupt meanwhile). Picks the
  * ConvNet kernel when VS Code asks for one, pushing a note onto `soft`. Returns the milliseconds taken.
- * With `waitForEnd: false` it returns once the run has started.
+ * With `waitForEnd: false` it returns once the run has started. With `confirmStart` (for runs longer than
+ * a few seconds) it checks that the toolbar switched to Interrupt, and clicks once more (a note onto
+ * `soft`) when a click that came too early, while the notebook was still loading, started nothing.
  */
-export async function runAllCells(page, soft, { firstOutput, timeout = 90000, waitForEnd = true } = {}) {
+export async function runAllCells(page, soft, { firstOutput, timeout = 90000, waitForEnd = true, confirmStart = false } = {}) {
   const runAll = page.locator('.notebookOverlay .notebook-toolbar-container .action-item a[aria-label^="Run All"]');
   const t0 = Date.now();
-  await runAll.first().click({ timeout: 30000 });
-  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ConvNet TypeScript' });
-  if (await pick.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) {
-    soft.push('Run All asked for a kernel: ConvNet TypeScript was not selected automatically');
-    await pick.first().click();
+  const click = async () => {
+    await runAll.first().click({ timeout: 30000 });
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ConvNet TypeScript' });
+    if (await pick.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+      soft.push('Run All asked for a kernel: ConvNet TypeScript was not selected automatically');
+      await pick.first().click();
+    }
+  };
+  await click();
+  const started = () => runAll.first().waitFor({ state: 'hidden', timeout: 20000 }).then(() => true, () => false);
+  if (confirmStart && !await started()) {
+    soft.push('Run All had to be clicked twice: the first click started no run');
+    await click();
+    if (!await started()) throw new Error('Run All started no run (the toolbar never showed Interrupt)');
   }
   if (firstOutput) await firstOutput();
   if (!waitForEnd) return Date.now() - t0;
