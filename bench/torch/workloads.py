@@ -373,11 +373,17 @@ def course_content_cost(a_c, a_g):
     return ((a_c - a_g) ** 2).sum() / (4 * h * w * c)
 
 
-def course_layer_style_cost(a_s, a_g):
-    """J_style^[l] = sum((GS - GG)^2) / (2 nH nW nC)^2, G = A A^T with A the [nC, nH nW] unrolled activations."""
-    _, c, h, w = a_s.shape
-    gs, gg = a_s.reshape(c, h * w), a_g.reshape(c, h * w)
-    return ((gs @ gs.t() - gg @ gg.t()) ** 2).sum() / (2 * h * w * c) ** 2
+def unrolled(a):
+    """[1, nC, nH, nW] -> A = [nC, nH nW] (src/lib/style/costs.ts unrollActivations, in NCHW)."""
+    _, c, h, w = a.shape
+    return a.reshape(c, h * w)
+
+
+def course_style_cost_from_gram(g_s, a_g):
+    """J_style^[l] from the style image's Gram (layerStyleCostFromGram): sum((GS - GG)^2) / (2 nH nW nC)^2."""
+    _, c, h, w = a_g.shape
+    gg = unrolled(a_g) @ unrolled(a_g).t()
+    return ((g_s - gg) ** 2).sum() / (2 * h * w * c) ** 2
 
 
 def style_resnet_images(size):
@@ -402,7 +408,9 @@ def setup_style_resnet(cfg):
     layers = list(dict.fromkeys([RESNET_CONTENT_LAYER] + style_names))
     with torch.no_grad():
         target_content = resnet_forward(w, content, [RESNET_CONTENT_LAYER])[RESNET_CONTENT_LAYER]
-        target_style = resnet_forward(w, style, style_names)
+        # As style.styleObjective does: the Grams of a(S) once, at set-up.
+        style_acts = resnet_forward(w, style, style_names)
+        style_grams = {l: unrolled(a) @ unrolled(a).t() for l, a in style_acts.items()}
     img = start.clone().requires_grad_(True)
     opt = torch.optim.Adam([img], lr=p['lr'], betas=p['betas'], eps=p['eps'])
 
@@ -410,8 +418,7 @@ def setup_style_resnet(cfg):
         opt.zero_grad(set_to_none=True)
         acts = resnet_forward(w, img, layers)
         j_content = course_content_cost(target_content, acts[RESNET_CONTENT_LAYER])
-        # As transfer does: the Grams of a(S) are recomputed every iteration (no gradient flows into them).
-        j_style = sum(weight * course_layer_style_cost(target_style[l], acts[l]) for l, weight in RESNET_STYLE_LAYERS)
+        j_style = sum(weight * course_style_cost_from_gram(style_grams[l], acts[l]) for l, weight in RESNET_STYLE_LAYERS)
         total = p['alpha'] * j_content + p['beta'] * j_style
         total.backward()
         opt.step()

@@ -4,11 +4,10 @@
 // conv3_block4; style conv1, conv2_block3, conv3_block4, conv4_block1 at 0.25 each), J = 10·J_content + 40·J_style
 // with the course's normalisations (style.contentCost, style.styleCost, style.totalCost), ∂J/∂G by
 // tf.variableGrads, one Adam step (lr 2, 0.9, 0.999, eps 1e-8: the preset's), pixels clipped to 0..255.
-// As in transfer.ts, the targets are activations computed once (a(C) on the content layer, a(S) on the style
-// layers); the style Grams of a(S) are recomputed in every iteration (layerStyleCost takes activations).
-// transfer's own per-iteration code is a closure inside `run`, not exported, so it is composed here from the
-// same exported functions. Inputs are seeded (workloads/seeded.mjs): C and S uniform 0..255, G = 0.4·C +
-// 0.6·(ImageNet mean + U(-20, 20)) clipped, the preset's 'noise+content' start with a seeded noise stream.
+// The objective is the library's own (style.styleObjective, what transfer builds per run): a(C) on the content
+// layer and the Grams of a(S) computed once at set-up, J and ∂J/∂G evaluated per iteration. Inputs are seeded
+// (workloads/seeded.mjs): C and S uniform 0..255, G = 0.4·C + 0.6·(ImageNet mean + U(-20, 20)) clipped, the
+// preset's 'noise+content' start with a seeded noise stream.
 // The PyTorch peer (torch/workloads.py, setup_style_resnet) reads the same float16 weight file.
 import { Skipped } from './face.mjs';
 import { uniform } from './seeded.mjs';
@@ -56,14 +55,14 @@ export const STYLE_LAYER_SHAPES = [['conv1', 2, 64], ['conv2_block3', 4, 256], [
 
 /** FLOPs of one iteration: conv forward F (2·Ho·Wo·kh·kw·cin·cout per conv), conv backward w.r.t. inputs (F
  *  again: the gradient goes down to the pixels, through conv1), and per style layer g = 2·nH·nW·nC² for the
- *  Gram of a(G), g again for the Gram of a(S) (recomputed each iteration, as transfer does), 2g for the Gram's
- *  backward. Elementwise ops, pooling, the costs' sums and Adam are not counted. */
+ *  Gram of a(G) and 2g for the Gram's backward (the Grams of a(S) are computed once, at set-up).
+ *  Elementwise ops, pooling, the costs' sums and Adam are not counted. */
 export function flops({ size }) {
   let conv = 0;
   for (const [, div, k, cin, cout] of resnetConvs()) { const s = sideAt(size, div); conv += 2 * s * s * k * k * cin * cout; }
   let gram = 0;
   for (const [, div, c] of STYLE_LAYER_SHAPES) { const s = sideAt(size, div); gram += 2 * s * s * c * c; }
-  return { total: 2 * conv + 4 * gram, convForward: conv, convBackwardInput: conv, gramForward: 2 * gram, gramBackward: 2 * gram };
+  return { total: 2 * conv + 3 * gram, convForward: conv, convBackwardInput: conv, gramForward: gram, gramBackward: 2 * gram };
 }
 
 /** C, S and the start image G, [size·size·3] RGB 0..255 each (NHWC order), computed in float64 and rounded
@@ -98,47 +97,38 @@ export async function setup(tf, { size }, lib) {
   const net = await style.loadFeatureNet({ name: 'resnet50' });
   const contentLayer = net.defaultContentLayer;
   const styleLayers = net.defaultStyleLayers.map(([l, w]) => [l, w]);
-  const styleNames = styleLayers.map(([l]) => l);
-  const layers = [...new Set([contentLayer, ...styleNames])];
   const imgs = seededImages(size);
   const shape = [1, size, size, 3];
   const owned = [];
   let G;
   let adam;
+  let objective;
   try {
     const C = tf.tensor4d(imgs.content, shape), S = tf.tensor4d(imgs.style, shape);
     owned.push(C, S);
-    const contentTarget = tf.tidy(() => net.activations(C, [contentLayer])[contentLayer]);
-    owned.push(contentTarget);
-    const styleTargets = tf.tidy(() => net.activations(S, styleNames));
-    owned.push(...Object.values(styleTargets));
+    objective = style.styleObjective(net, C, S, { contentLayer, styleLayers, alpha: ALPHA, beta: BETA, normalization: 'course' });
     const start = tf.tensor4d(imgs.start, shape);
     owned.push(start);
     G = tf.variable(start, true, `styleResnet-G-${size}-${Date.now()}`);
     adam = tf.train.adam(ADAM.lr, ADAM.beta1, ADAM.beta2, ADAM.eps);
 
-    const objective = () => {
-      const acts = net.activations(G, layers);
-      const jContent = style.contentCost(contentTarget, acts[contentLayer]);
-      const jStyle = style.styleCost(styleTargets, acts, styleLayers);
-      return style.totalCost(jContent, jStyle, ALPHA, BETA);
-    };
     return {
       images: 1,
       info: { preset: PRESET, contentLayer, styleLayers, alpha: ALPHA, beta: BETA, adam: ADAM, weights: 'models/resnet50-style (float16)' },
       async step() {
-        const { value, grads } = tf.variableGrads(objective, [G]);
-        adam.applyGradients([{ name: G.name, tensor: grads[G.name] }]);
-        tf.dispose(grads);
+        const { terms, grad } = objective.evaluateWithGradient(G);
+        adam.applyGradients([{ name: G.name, tensor: grad }]);
+        grad.dispose();
         tf.tidy(() => G.assign(tf.clipByValue(G, 0, 255)));
-        const total = (await value.data())[0];
-        value.dispose();
+        const total = (await terms.data())[0];
+        terms.dispose();
         await G.data(); // the update has landed (async backends)
         return total;
       },
       dispose() {
         adam.dispose();
         G.dispose();
+        objective.dispose();
         tf.dispose(owned);
         net.dispose();
       },
@@ -146,6 +136,7 @@ export async function setup(tf, { size }, lib) {
   } catch (e) {
     adam?.dispose();
     G?.dispose();
+    objective?.dispose();
     tf.dispose(owned);
     net.dispose();
     throw e;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import {
-  contentCost, layerStyleCost, lbfgsDirection, minimizeLbfgs, PRESET_NAMES, PRESETS, StyleArgumentError, StyleProgressReporter, transfer,
+  contentCost, layerStyleCost, lbfgsDirection, minimizeLbfgs, PRESET_NAMES, PRESETS, StyleArgumentError, StyleProgressReporter, styleObjective, transfer,
   type StyleLossPoint, type StyleProgressPayload, type TransferOptions,
 } from '../../src/lib/style';
 import { STYLE_PROGRESS_MIME } from '../../src/protocol/mime';
@@ -92,6 +92,46 @@ describe('style.transfer with a tiny network', function () {
   checkNoTensorLeaks();
 
   const base = (): TransferOptions => ({ content, style, net, display: false, size: [24, 32] });
+
+  it('styleObjective: J and its terms equal float64 costs of the same activations; its gradient is tf.grad of J', async () => {
+    const batchOf = (image: Tensor3D) => tf.tidy(() => tf.mul(tf.expandDims(image, 0), 255) as Tensor4D);
+    const [C, S, start] = [batchOf(content), batchOf(style), tf.tidy(() => batchOf(patternImage(24, 32, 3)))];
+    const x = tf.variable(start);
+    start.dispose();
+    const layers: Array<[string, number]> = [['c1', 0.4], ['c2', 0.6]];
+    const objective = styleObjective(net, C, S, { contentLayer: 'c3', styleLayers: layers, alpha: 10, beta: 40 });
+    try {
+      const { terms, grad } = objective.evaluateWithGradient(x);
+      const got = Array.from(await terms.data());
+      // float64: the course's costs written out here from the activations' values.
+      const acts = (img: Tensor4D, names: string[]) => tf.tidy(() => net.activations(img, names));
+      const [aC, aS, aG] = [acts(C, ['c3']), acts(S, ['c1', 'c2']), acts(x as unknown as Tensor4D, ['c1', 'c2', 'c3'])];
+      const values = async (t: Tensor4D) => ({ v: Float64Array.from(await t.data()), shape: t.shape });
+      const gram = ({ v, shape: [, h, w, c] }: { v: Float64Array; shape: number[] }) => {
+        const g = new Float64Array(c * c);
+        for (let p = 0; p < h * w; p++) for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) g[i * c + j] += v[p * c + i] * v[p * c + j];
+        return g;
+      };
+      const jContent = ((a, b) => a.v.reduce((s, ai, i) => s + (ai - b.v[i]) ** 2, 0) / (4 * a.v.length))(await values(aC.c3), await values(aG.c3));
+      const perLayer: number[] = [];
+      for (const [l] of layers) {
+        const [s, g] = [await values(aS[l]), await values(aG[l])];
+        const [, h, w, c] = s.shape;
+        const [gs, gg] = [gram(s), gram(g)];
+        perLayer.push(gs.reduce((sum, v, i) => sum + (v - gg[i]) ** 2, 0) / (2 * h * w * c) ** 2);
+      }
+      const jStyle = perLayer.reduce((s, v, i) => s + layers[i][1] * v, 0);
+      const want = [10 * jContent + 40 * jStyle, jContent, jStyle, 0, ...perLayer];
+      want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.abs(w) + 1e-9, `term ${i}: ${got[i]} vs float64 ${w}`));
+      const reference = tf.grad((img: Tensor4D) => objective.evaluate(img).total)(x as unknown as Tensor4D);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad, reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
+      assert.ok(diff < 1e-5, `the gradient equals tf.grad of J (relative difference ${diff})`);
+      tf.dispose([terms, grad, reference, ...Object.values(aC), ...Object.values(aS), ...Object.values(aG)]);
+    } finally {
+      objective.dispose();
+      tf.dispose([C, S, x]);
+    }
+  });
 
   it('Adam (course TF1 settings): the style and total costs fall; the image is the best one seen, in 0..1', async () => {
     const r = await transfer({ ...base(), iterations: 40 });

@@ -17,6 +17,7 @@ export {
   StyleProgressReporter, progressImage, progressValue, thinPoints, kernelDisplay, DEFAULT_PROGRESS_LIMITS,
   type DisplayLike, type ProgressLimits,
 } from './progress';
+export { styleObjective, type StyleObjective, type StyleObjectiveSettings } from './objective';
 export { transfer, toRgbImage, type TransferOptions, type TransferResult, type ResolvedTransferSettings, type StyleImageInput } from './transfer';
 export type { FeatureNet, FeatureNetName } from './types';
 export type { StyleProgressPayload, StyleLossPoint, StyleProgressFrame, StyleProgressImage } from '../../protocol/styleProgress';

@@ -4,20 +4,19 @@
 // the pixels, and keeps the best image seen. Stops between iterations on an AbortSignal (default: the running
 // cell's), returning the best image so far.
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor3D, Tensor4D, Variable } from '@tensorflow/tfjs';
 import type { StyleLossPoint, StyleProgressImage } from '../../protocol/styleProgress';
 import { DISPLAY_SYMBOL_KEY } from '../../protocol/mime';
 import { load as loadImage, toPng } from '../images';
 import { sizeOf, type ImageSize } from '../images/resize';
 import { tf } from '../tf';
-import { contentCost, gramMatrix, layerStyleCostFromGram, layerWeightPairs, unrollActivations, totalVariation, type LayerWeights, type TotalVariationKind } from './costs';
+import { layerWeightPairs, type LayerWeights, type TotalVariationKind } from './costs';
+import { styleObjective, type StyleObjective } from './objective';
 import { check, shapeOf, StyleArgumentError } from './errors';
 import {
   checkOptimizerSettings, lbfgsIterate, lbfgsStart, sgdLearningRate, type OptimizerName, type OptimizerSettings,
 } from './optimizers';
-import {
-  contentNormalization, PRESET_NAMES, PRESETS, styleNormalization, type InitKind, type PixelScale, type PresetName, type StylePreset,
-} from './presets';
+import { PRESET_NAMES, PRESETS, type InitKind, type PixelScale, type PresetName, type StylePreset } from './presets';
 import { kernelDisplay, progressImage, StyleProgressReporter, type DisplayLike, type ProgressLimits } from './progress';
 import { loadFeatureNet, type LoadFeatureNetOptions } from './featureNets';
 import type { FeatureNet, FeatureNetName } from './types';
@@ -232,7 +231,7 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
   const top = scale === 'byte' ? 255 : 1;
   const toNet = scale === 'byte' ? 1 : 255;
   const owned: Array<{ dispose(): void }> = [];
-  const targets: Record<string, Tensor4D> = {};
+  let objective: StyleObjective | undefined;
   let G: Variable | undefined;
   let best: { total: number; image: Tensor4D; iteration: number } | undefined;
   let reporter: StyleProgressReporter | undefined;
@@ -256,47 +255,16 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
       contentLayer, styleLayers, alpha, beta, tvWeight, tvKind, normalization: preset.normalization,
     };
 
-    // Targets once: a(C) on the content layer, a(S) on the style layers.
-    const styleNames = [...new Set(styleLayers.map(([l]) => l))];
-    const contentTarget = tf.tidy(() => net.activations(tf.mul(C, toNet) as Tensor4D, [contentLayer])[contentLayer]);
-    targets[`content:${contentLayer}`] = contentTarget;
-    const styleTargets = tf.tidy(() => net.activations(tf.mul(S, toNet) as Tensor4D, styleNames));
-    for (const l of styleNames) targets[`style:${l}`] = styleTargets[l];
-    for (const [l, t] of Object.entries(styleTargets)) if (!styleNames.includes(l)) t.dispose();
-    // The style image's Grams never change: once here, not every iteration.
-    const styleGrams: Record<string, Tensor2D> = {};
-    for (const l of styleNames) owned.push(styleGrams[l] = tf.tidy(() => gramMatrix(unrollActivations(styleTargets[l]))));
-    const contentFactor = contentNormalization(preset.normalization, contentTarget.shape);
-    const styleFactors = styleLayers.map(([l]) => styleNormalization(preset.normalization, styleTargets[l].shape, h * w));
-    const layers = [...new Set([contentLayer, ...styleNames])];
-
-    /** [J, J_content, J_style, TV, J_style^[l]…] of the image x ([1, h, w, 3] on the optimisation scale); J first. */
-    const objective = (x: Tensor4D): { total: Scalar; terms: Tensor1D } => {
-      const acts = net.activations(toNet === 1 ? x : tf.mul(x, toNet) as Tensor4D, layers);
-      const jContent = tf.mul(contentCost(contentTarget, acts[contentLayer]), contentFactor) as Scalar;
-      const perLayer = styleLayers.map(([l], i) => tf.mul(layerStyleCostFromGram(styleGrams[l], acts[l]), styleFactors[i]) as Scalar);
-      let jStyle: Scalar = tf.scalar(0);
-      styleLayers.forEach(([, weight], i) => { jStyle = tf.add(jStyle, tf.mul(perLayer[i], weight)); });
-      const tv = tvWeight !== 0 ? totalVariation(x, tvKind) : tf.scalar(0);
-      const total = tf.addN([tf.mul(jContent, alpha), tf.mul(jStyle, beta), tf.mul(tv, tvWeight)]) as Scalar;
-      return { total, terms: tf.stack([total, jContent, jStyle, tv, ...perLayer]) as Tensor1D };
-    };
+    // a(C) and the style Grams once, not every iteration.
+    objective = styleObjective(net, C, S, { contentLayer, styleLayers, alpha, beta, tvWeight, tvKind, normalization: preset.normalization, toNet });
 
     const start = initialImage(C, init, preset, noiseRatio, seed, top);
     G = tf.variable(start, true); // a copy: the start tensor is ours to free
     start.dispose();
     const variable = G;
-    /** J and ∇J at the variable's value: the terms (kept) and the gradient (kept). */
-    const evaluateWithGradient = (): { terms: Tensor1D; grad: Tensor4D } => {
-      let terms: Tensor1D | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const o = objective(variable as unknown as Tensor4D);
-        terms = tf.keep(o.terms);
-        return o.total;
-      }, [variable]);
-      value.dispose();
-      return { terms: terms!, grad: grads[variable.name] as Tensor4D };
-    };
+    const stepObjective = objective;
+    /** J and ∇J at the variable's value: the terms and the gradient (both to dispose). */
+    const evaluateWithGradient = () => stepObjective.evaluateWithGradient(variable);
     // Inside tidy: assign shares the new value's data, the tidy then frees the tensor that held it.
     const clipVariable = () => tf.tidy(() => variable.assign(tf.clipByValue(variable, 0, top)));
 
@@ -392,7 +360,7 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
           e.grad.dispose();
           clipVariable();
         } else {
-          terms = tf.tidy(() => objective(variable as unknown as Tensor4D).terms); // the final image: no step follows
+          terms = tf.tidy(() => stepObjective.evaluate(variable as unknown as Tensor4D).terms); // the final image: no step follows
         }
         let values: Float32Array;
         try { values = await terms.data() as Float32Array; } finally { terms.dispose(); }
@@ -414,7 +382,7 @@ async function run(options: TransferOptions, net: FeatureNet): Promise<TransferR
   } finally {
     best?.image.dispose();
     G?.dispose();
-    for (const t of Object.values(targets)) t.dispose();
+    objective?.dispose();
     for (const o of owned) o.dispose();
   }
 }
