@@ -55,14 +55,14 @@ export const STYLE_LAYER_SHAPES = [['conv1', 2, 64], ['conv2_block3', 4, 256], [
 
 /** FLOPs of one iteration: conv forward F (2·Ho·Wo·kh·kw·cin·cout per conv), conv backward w.r.t. inputs (F
  *  again: the gradient goes down to the pixels, through conv1), and per style layer g = 2·nH·nW·nC² for the
- *  Gram of a(G) and 2g for the Gram's backward (the Grams of a(S) are computed once, at set-up).
- *  Elementwise ops, pooling, the costs' sums and Adam are not counted. */
+ *  Gram of a(G) and g for its backward (dA = (dG + dGᵀ)·A, one product; the Grams of a(S) are computed once,
+ *  at set-up). Elementwise ops, pooling, the costs' sums and Adam are not counted. */
 export function flops({ size }) {
   let conv = 0;
   for (const [, div, k, cin, cout] of resnetConvs()) { const s = sideAt(size, div); conv += 2 * s * s * k * k * cin * cout; }
   let gram = 0;
   for (const [, div, c] of STYLE_LAYER_SHAPES) { const s = sideAt(size, div); gram += 2 * s * s * c * c; }
-  return { total: 2 * conv + 3 * gram, convForward: conv, convBackwardInput: conv, gramForward: gram, gramBackward: 2 * gram };
+  return { total: 2 * conv + 2 * gram, convForward: conv, convBackwardInput: conv, gramForward: gram, gramBackward: gram };
 }
 
 /** C, S and the start image G, [size·size·3] RGB 0..255 each (NHWC order), computed in float64 and rounded

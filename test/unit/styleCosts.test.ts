@@ -3,7 +3,7 @@
 // variation; their gradients against central finite differences of those float64 references; named errors.
 process.env.CONVNET_BACKEND = process.env.CONVNET_BACKEND || 'cpu';
 import * as assert from 'node:assert/strict';
-import type { Scalar, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import { tf, ready } from '../../src/lib/tf';
 import {
   contentCost, gramMatrix, layerStyleCost, layerStyleCostFromGram, styleCost, StyleArgumentError, totalCost, totalVariation, unrollActivations,
@@ -182,7 +182,18 @@ describe('style costs (float64 references)', function () {
     await checkGradient(tf.grad(x => totalVariation(x as Tensor4D, 'keras'))(ti), img, x => tvKeras64(x, 4, 5, 3), [0, 11, 23, 40, 59], 1e-5, 1e-3, 'TV keras');
     // |·| is smooth away from ties: the seeded pixels have none closer than the step.
     await checkGradient(tf.grad(x => totalVariation(x as Tensor4D))(ti), img, x => tvL1_64(x, 4, 5, 3), [0, 11, 23, 40, 59], 1e-6, 1e-4, 'TV l1');
-    tf.dispose([tc, tg, ti]);
+    // gramMatrix's own gradient (one product, (dG + dGᵀ)·A) under an asymmetric weighting of its entries.
+    const [c, p] = [4, 6];
+    const A = lcg(c * p, 63).map(v => Math.fround(v));
+    const W = lcg(c * c, 64).map(v => Math.fround(v));
+    const weightedGram64 = (a: number[]) => {
+      let sum = 0;
+      for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) for (let k = 0; k < p; k++) sum += W[i * c + j] * a[i * p + k] * a[j * p + k];
+      return sum;
+    };
+    const tA = tf.tensor2d(A, [c, p]), tW = tf.tensor2d(W, [c, c]);
+    await checkGradient(tf.grad(a => tf.sum(tf.mul(gramMatrix(a as Tensor2D), tW)))(tA), A, weightedGram64, [0, 5, 11, 17, 23], 1e-3, 1e-3, 'Σ W∘gramMatrix(A)');
+    tf.dispose([tc, tg, ti, tA, tW]);
   });
 
   it('bad inputs get named errors that say what was expected', () => {

@@ -123,7 +123,7 @@ describe('style.transfer with a tiny network', function () {
       const jStyle = perLayer.reduce((s, v, i) => s + layers[i][1] * v, 0);
       const want = [10 * jContent + 40 * jStyle, jContent, jStyle, 0, ...perLayer];
       want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.abs(w) + 1e-9, `term ${i}: ${got[i]} vs float64 ${w}`));
-      const reference = tf.grad((img: Tensor4D) => objective.evaluate(img).total)(x as unknown as Tensor4D);
+      const reference = tf.grad(img => objective.evaluate(img as Tensor4D).total)(x as unknown as Tensor4D);
       const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad, reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
       assert.ok(diff < 1e-5, `the gradient equals tf.grad of J (relative difference ${diff})`);
       tf.dispose([terms, grad, reference, ...Object.values(aC), ...Object.values(aS), ...Object.values(aG)]);

@@ -58,8 +58,41 @@ export function gramMatrix(A: Tensor2D): Tensor2D {
   check(isTensor(A) && !A.isDisposed && A.rank === 2,
     () => `gramMatrix: A must be a live [nC, nH·nW] tensor (unrolled activations); got ${shapeOf(A)}`);
   check(A.dtype === 'float32', () => `gramMatrix: A must be float32; got ${A.dtype}`);
-  return tf.tidy(() => tf.matMul(A, A, false, true));
+  return gramOfRows(A);
 }
+
+/**
+ * The Gram matrix straight from activations [1, nH, nW, nC]: the same G = A·Aᵀ as
+ * gramMatrix(unrollActivations(a)), computed as Xᵀ·X with X = [nH·nW, nC] (a reshape, no transpose copy).
+ */
+export function activationGram(a: Tensor4D): Tensor2D {
+  checkActivation('activationGram', 'a', a);
+  const [, nH, nW, nC] = a.shape;
+  return tf.tidy(() => gramOfColumns(tf.reshape(a, [nH * nW, nC]) as Tensor2D));
+}
+
+// G = A·Aᵀ has the gradient dA = (dG + dGᵀ)·A: one product, where automatic differentiation of matMul(A, Aᵀ)
+// computes two (one per operand) and adds them. The style cost's gradient is mostly these products.
+type GradInput = Tensor | ((tensors: Tensor[]) => void); // what tf.customGrad passes: the inputs, then `save`
+
+const gramOfRows = tf.customGrad((...args: GradInput[]) => {
+  const [A, save] = args as [Tensor, (tensors: Tensor[]) => void];
+  save([A]);
+  return {
+    value: tf.matMul(A as Tensor2D, A as Tensor2D, false, true),
+    gradFunc: (dG: Tensor, [saved]: Tensor[]) => tf.matMul(tf.add(dG, tf.transpose(dG)) as Tensor2D, saved as Tensor2D),
+  };
+}) as (A: Tensor2D) => Tensor2D;
+
+// G = Xᵀ·X (X = Aᵀ): dX = X·(dG + dGᵀ).
+const gramOfColumns = tf.customGrad((...args: GradInput[]) => {
+  const [X, save] = args as [Tensor, (tensors: Tensor[]) => void];
+  save([X]);
+  return {
+    value: tf.matMul(X as Tensor2D, X as Tensor2D, true, false),
+    gradFunc: (dG: Tensor, [saved]: Tensor[]) => tf.matMul(saved as Tensor2D, tf.add(dG, tf.transpose(dG)) as Tensor2D),
+  };
+}) as (X: Tensor2D) => Tensor2D;
 
 /**
  * J_style^[l](S, G) = 1/(2·nH·nW·nC)² · Σ_ij (G_gram(S) − G_gram(G))²_ij on one layer.
@@ -68,7 +101,7 @@ export function gramMatrix(A: Tensor2D): Tensor2D {
  */
 export function layerStyleCost(aS: Tensor4D, aG: Tensor4D): Scalar {
   checkPair('layerStyleCost', aS, aG, ['aS', 'aG']);
-  return tf.tidy(() => layerStyleCostFromGram(gramMatrix(unrollActivations(aS)), aG));
+  return tf.tidy(() => layerStyleCostFromGram(activationGram(aS), aG));
 }
 
 /**
@@ -82,10 +115,7 @@ export function layerStyleCostFromGram(gS: Tensor2D, aG: Tensor4D): Scalar {
   const [, nH, nW, nC] = aG.shape;
   check(isTensor(gS) && !gS.isDisposed && gS.rank === 2 && gS.shape[0] === nC && gS.shape[1] === nC,
     () => `layerStyleCostFromGram: gS must be the style Gram matrix [${nC}, ${nC}] for aG ${shapeOf(aG)}; got ${shapeOf(gS)}`);
-  return tf.tidy(() => {
-    const gG = gramMatrix(unrollActivations(aG));
-    return tf.div(tf.sum(tf.squaredDifference(gS, gG)), (2 * nH * nW * nC) ** 2) as Scalar;
-  });
+  return tf.tidy(() => tf.div(tf.sum(tf.squaredDifference(gS, activationGram(aG))), (2 * nH * nW * nC) ** 2) as Scalar);
 }
 
 /** [layer, weight] pairs of `weights`, checked; `fn` names the caller in errors. */

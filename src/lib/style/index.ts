@@ -1,7 +1,7 @@
 // convnet.style: neural style transfer as the course teaches it — the costs, their optimisation on the pixels,
 // reference presets, and live progress in the notebook.
 export {
-  contentCost, gramMatrix, layerStyleCost, layerStyleCostFromGram, styleCost, totalCost, totalVariation, unrollActivations, layerWeightPairs,
+  activationGram, contentCost, gramMatrix, layerStyleCost, layerStyleCostFromGram, styleCost, totalCost, totalVariation, unrollActivations, layerWeightPairs,
   type LayerWeights, type TotalVariationKind,
 } from './costs';
 export { StyleArgumentError } from './errors';

@@ -3,7 +3,7 @@
 // transfer() builds one per run; benchmarks build the same to time one iteration of it.
 import type { Scalar, Tensor1D, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs';
 import { tf } from '../tf';
-import { contentCost, gramMatrix, layerStyleCostFromGram, totalVariation, unrollActivations, type TotalVariationKind } from './costs';
+import { activationGram, contentCost, layerStyleCostFromGram, totalVariation, type TotalVariationKind } from './costs';
 import { contentNormalization, styleNormalization, type CostNormalization } from './presets';
 import type { FeatureNet } from './types';
 
@@ -51,7 +51,7 @@ export function styleObjective(net: FeatureNet, C: Tensor4D, S: Tensor4D, settin
       const acts = net.activations(toNetScale(S), styleNames);
       for (const l of styleNames) {
         styleShapes[l] = acts[l].shape;
-        styleGrams[l] = tf.keep(gramMatrix(unrollActivations(acts[l])));
+        styleGrams[l] = tf.keep(activationGram(acts[l]));
       }
     });
   } catch (e) {
