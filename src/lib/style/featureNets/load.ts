@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type { FeatureNet, FeatureNetName } from '../types';
 import { loadResNet50 } from './resnet50';
+import { isMatFilePath, readMatConvNetVgg19 } from './matConvNet';
 import { readKerasVgg19Weights, Vgg19Features, type Vgg19Weights } from './vgg19';
 import { layersModelJsonPath } from './weightFiles';
 
@@ -10,18 +11,21 @@ export interface LoadFeatureNetOptions {
   name: FeatureNetName;
   /**
    * resnet50: a folder written by scripts/derive-resnet50.mjs (default: the shipped models/resnet50-style).
-   * vgg19 (required): a Keras VGG19 converted to TF.js (its folder or model.json; layer names block1_conv1 …),
-   * or the weights in memory keyed 'conv1_1' … 'conv5_4', each `{kernel: [3,3,in,out], bias: [out]}`.
+   * vgg19 (required): the course's MatConvNet file imagenet-vgg-verydeep-19.mat (any path ending in .mat), a Keras
+   * VGG19 converted to TF.js (its folder or model.json; layer names block1_conv1 …), or the weights in memory
+   * keyed 'conv1_1' … 'conv5_4', each `{kernel: [3,3,in,out], bias: [out]}`.
    */
   weights?: string | Vgg19Weights;
   /** vgg19 only: 'max' (default) or 'avg' pooling between blocks. */
   pooling?: 'max' | 'avg';
-  /** vgg19 only: channel order of the first kernel, 'bgr' (default; Keras, Caffe) or 'rgb' (MatConvNet). */
+  /** vgg19 only: channel order of the first kernel, 'bgr' (Keras, Caffe; the default) or 'rgb' (MatConvNet; the
+   *  default for a .mat file). */
   channelOrder?: 'bgr' | 'rgb';
 }
 
 export const VGG19_WEIGHTS_HELP =
-  'VGG-19 weights are not shipped with the extension. To use them, convert the standard ImageNet weights in Python: ' +
+  'VGG-19 weights are not shipped with the extension. The course\'s imagenet-vgg-verydeep-19.mat (MatConvNet) loads as it is: ' +
+  'loadFeatureNet({name: "vgg19", weights: "path/to/imagenet-vgg-verydeep-19.mat"}). Or convert Keras\' ImageNet weights in Python: ' +
   '`m = tf.keras.applications.VGG19(weights="imagenet", include_top=False); m.save("vgg19.h5")`, then ' +
   '`tensorflowjs_converter --input_format keras vgg19.h5 vgg19_tfjs/` (pip install tensorflowjs; ' +
   '--quantize_float16 halves the 80 MB), and call loadFeatureNet({name: "vgg19", weights: "path/to/vgg19_tfjs"}). ' +
@@ -42,6 +46,9 @@ export async function loadFeatureNet(options: LoadFeatureNetOptions): Promise<Fe
     case 'vgg19': {
       if (weights === undefined) throw new Error(`loadFeatureNet: vgg19 needs weights. ${VGG19_WEIGHTS_HELP}`);
       const vggOptions = { pooling: options.pooling, channelOrder: options.channelOrder };
+      if (typeof weights === 'string' && isMatFilePath(weights)) {
+        return new Vgg19Features(readMatConvNetVgg19(weights), { ...vggOptions, channelOrder: options.channelOrder ?? 'rgb' });
+      }
       if (typeof weights === 'string') {
         if (!fs.existsSync(layersModelJsonPath(weights))) throw new Error(`loadFeatureNet: no model.json at ${layersModelJsonPath(weights)}. ${VGG19_WEIGHTS_HELP}`);
         return new Vgg19Features(await readKerasVgg19Weights(weights), vggOptions);
