@@ -95,6 +95,12 @@ describe('wasm training kernels', () => {
       { x: [2, 7, 9, 3], k: [3, 4], co: 4, s: [1, 3], pad: [[2, 1], [0, 3]] },
       { x: [1, 8, 7, 2], k: [3, 3], co: 3, s: 1, pad: [[4, 0], [1, 5]] },
       { x: [2, 9, 9, 3], k: [2, 2], co: 2, s: 2, pad: 1 },
+      // kernels smaller than the stride: phases of dx no kernel element reaches are zeros, not computed
+      { x: [2, 8, 8, 5], k: [1, 1], co: 6, s: 2, pad: 'same' },
+      { x: [1, 9, 7, 4], k: [1, 1], co: 3, s: 2, pad: 'valid' },
+      { x: [2, 10, 11, 3], k: [1, 1], co: 4, s: [3, 2], pad: 'valid' },
+      { x: [1, 11, 10, 2], k: [2, 2], co: 3, s: 3, pad: 1 }, // fed phases 2 and 0: they wrap around
+      { x: [1, 9, 9, 2], k: [2, 1], co: 3, s: 3, pad: 'same' },
       { x: [1, 9, 8, 3], k: [3, 3], co: 4, s: 2, pad: 1, rounding: 'ceil' },
       // (numeric pads with a non-square kernel or stride: TF.js sizes both axes from the height's, so the
       // table keeps those square)
@@ -130,6 +136,17 @@ describe('wasm training kernels', () => {
         await checkKernel(name, 'Conv2DBackpropFilter', { x, dy },
           { strides, pad, dataFormat: 'NHWC', dimRoundingMode: c.rounding, filterShape: wShape }, ref.convBackpropFilter(x.values, c.x, dy.values, wShape, opts));
       });
+    });
+
+    it("FusedConv2D with 'same' where the kernel misses the last rows (stock: a negative padding, every value wrong)", async () => {
+      for (const [xs, k, stride] of [[[1, 9, 9, 3], 2, 3], [[2, 8, 12, 2], 3, 4]] as Array<[number[], number, number]>) {
+        const wShape = [k, k, xs[3], 4], opts: ref.ConvOptions = { strides: [stride, stride], pad: 'same' };
+        const x = f32(xs, 41), w = f32(wShape, 42), bias = f32([4], 43);
+        const y = ref.conv(x.values, xs, w.values, wShape, opts);
+        const withBias: ref.F64 = { ...y, values: y.values.map((v, i) => v + bias.values[i % 4]) };
+        await checkKernel(`fused k${k} s${stride}`, 'FusedConv2D', { x, filter: w, bias },
+          { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation: 'linear' }, withBias);
+      }
     });
 
     it('NCHW: forward and both gradients', async () => {
@@ -184,6 +201,8 @@ describe('wasm training kernels', () => {
       { x: [1, 8, 9, 3], k: [2, 3], m: 3, s: [1, 2], pad: 'valid' as ref.PadSpec },
       { x: [2, 7, 6, 4], k: [3, 3], m: 1, s: [3, 3], pad: [[1, 2], [2, 0]] as ref.PadSpec },
       { x: [1, 10, 9, 2], k: [4, 2], m: 2, s: [2, 3], pad: 'valid' as ref.PadSpec },
+      // 'same' where the kernel misses the last rows: stock hands XNNPACK a negative padding
+      { x: [1, 9, 8, 2], k: [2, 2], m: 2, s: [3, 4], pad: 'same' as ref.PadSpec },
     ];
     table.forEach((c, i) => {
       const name = `x ${c.x} k ${c.k} m ${c.m} s ${c.s} pad ${JSON.stringify(c.pad)}`;

@@ -4,12 +4,15 @@
 //    filter with in/out channels swapped; for stride s the s*s "phases" of dx (rows ph + s*a, columns
 //    pw + s*b) each see a fixed subset of the taps, so all phases come out of ONE convolution whose
 //    output channels are (phase, input channel), interleaved back by DepthToSpace (no zero-insertion,
-//    no s*s wasted work). The re-laid-out filter is cached per filter tensor (derivedCache.ts).
+//    no s*s wasted work). Phases no kernel element reaches (a kernel smaller than its stride: the strided
+//    1x1 convolutions of ResNet shortcuts) are zeros, left out of the convolution and filled in by
+//    scatterPhases. The re-laid-out filter is cached per filter tensor (derivedCache.ts).
 //  - Conv2DBackpropFilter (missing on wasm): dW[i,j,ci,co] = sum_{n,oh,ow} x[n, oh*s+i-p, ow*s+j-p, ci]
 //    * dy[n,oh,ow,co]: per filter tap (i,j) one product [ci, N*Ho*Wo] x [N*Ho*Wo, co] on XNNPACK's
 //    fully-connected path, with dy packed once as the weights of all taps.
 //  - Conv2D: passes through, except 'ceil'/'round' output rounding (the stock kernel leaves the extra
-//    row unwritten) and NCHW (the stock kernel refuses it).
+//    row unwritten), NCHW (the stock kernel refuses it) and 'same' padding where the kernel misses the last
+//    rows (explicitSamePads; also for the fused and depthwise forward kernels).
 import { derivedCache } from './derivedCache';
 import { KernelScope, withScope } from './scope';
 import type { KernelContext, KernelOverride, NamedAttrMap, TensorInfo, WasmKernelFunc } from './types';
@@ -81,13 +84,23 @@ function forEachPhaseTap(gh: BackpropAxis, gw: BackpropAxis, visit: (tap: number
   }
 }
 
-/** Fills the conv2d filter [tapsH, tapsW, co, sh*sw*ci] for dx from w [kh, kw, ci, co]. */
-function fillBackpropInputFilter(w: Float32Array, [, kw, ci, co]: number[], gh: BackpropAxis, gw: BackpropAxis, out: Float32Array): void {
-  const pc = gh.stride * gw.stride * ci;
+/** The phases (ph * sw + pw) that some kernel element feeds, in order: a kernel smaller than its stride (a
+ *  strided 1x1 convolution) leaves the others all zero in dx, and they are not computed. */
+function activePhases(gh: BackpropAxis, gw: BackpropAxis): number[] {
+  const fed = new Set<number>();
+  forEachPhaseTap(gh, gw, (_tap, phase) => fed.add(phase));
+  return [...fed].sort((a, b) => a - b);
+}
+
+/** Fills the conv2d filter [tapsH, tapsW, co, phases.length*ci] for dx from w [kh, kw, ci, co]; output channel
+ *  block i holds phase phases[i]. */
+function fillBackpropInputFilter(w: Float32Array, [, kw, ci, co]: number[], gh: BackpropAxis, gw: BackpropAxis, phases: number[], out: Float32Array): void {
+  const pc = phases.length * ci;
+  const slot = new Map(phases.map((p, i) => [p, i]));
   out.fill(0);
   forEachPhaseTap(gh, gw, (tap, phase, kh, kwi) => {
     const src = (kh * kw + kwi) * ci * co;
-    const dst = tap * co * pc + phase * ci;
+    const dst = tap * co * pc + slot.get(phase)! * ci;
     for (let o = 0; o < co; o++) {
       const d = dst + o * pc;
       for (let c = 0; c < ci; c++) out[d + c] = w[src + c * co + o];
@@ -153,15 +166,41 @@ export function conv2dBackpropInputNHWC(s: KernelScope, ctx: KernelContext, dy: 
   const gw = backpropInputAxis(info.strideWidth, 1, info.padInfo.left, info.filterWidth, info.inWidth, info.outWidth);
   const ci = info.inChannels, co = info.outChannels;
   const key = `bpi:${filter.shape}:${info.strideHeight},${info.strideWidth}:${info.padInfo.top},${info.padInfo.left}`;
+  const phases = activePhases(gh, gw);
   const wf = derivedCache(s.backend).get(filter.dataId, key, () => {
-    const out = s.backend.makeOutput([gh.taps, gw.taps, co, gh.stride * gw.stride * ci], 'float32');
-    fillBackpropInputFilter(s.backend.typedArrayFromHeap(filter) as Float32Array, filter.shape, gh, gw, s.backend.typedArrayFromHeap(out) as Float32Array);
+    const out = s.backend.makeOutput([gh.taps, gw.taps, co, phases.length * ci], 'float32');
+    fillBackpropInputFilter(s.backend.typedArrayFromHeap(filter) as Float32Array, filter.shape, gh, gw, phases, s.backend.typedArrayFromHeap(out) as Float32Array);
     return out;
   });
   const { x, pad: convPad } = cropForPads(s, ctx, dy, gh, gw);
   const y = s.runFunc(ctx.original('Conv2D'), { x, filter: wf },
     { strides: [1, 1], pad: convPad, dataFormat: 'NHWC', dilations: [gh.convDilation, gw.convDilation] }, 'Conv2D');
+  if (phases.length < gh.stride * gw.stride) return scatterPhases(s, y, phases, gh.stride, gw.stride, info.inShape);
   return interleavePhases(s, ctx, y, gh.stride, gw.stride, info.inShape);
+}
+
+/** [N, A, B, phases.length*C] -> dx [N, H, W, C] with dx[n, a*sh + ph, b*sw + pw] = block (ph*sw + pw) of
+ *  y[n, a, b] for the computed phases, and zeros where no kernel element reaches. */
+function scatterPhases(s: KernelScope, y: TensorInfo, phases: number[], sh: number, sw: number, outShape: Shape4): TensorInfo {
+  const [n, h, w, c] = outShape;
+  const [, a, b] = y.shape;
+  const dx = s.alloc(outShape);
+  const out = s.f32(dx), src = s.f32(y);
+  out.fill(0);
+  const blocks = phases.length;
+  for (let img = 0; img < n; img++) {
+    for (let i = 0; i < a; i++) {
+      for (let j = 0; j < b; j++) {
+        const from = ((img * a + i) * b + j) * blocks * c;
+        for (let k = 0; k < blocks; k++) {
+          const row = i * sh + Math.floor(phases[k] / sw), col = j * sw + phases[k] % sw;
+          if (row >= h || col >= w) continue;
+          out.set(src.subarray(from + k * c, from + (k + 1) * c), ((img * h + row) * w + col) * c);
+        }
+      }
+    }
+  }
+  return dx;
 }
 
 /** One tap of the filter gradient's input for images [n0, n1): a[c, (n, oh, ow)] =
@@ -248,6 +287,24 @@ export function padToNHWC(pad: unknown): Pad2D {
 
 const shapeToNHWC = (s: number[]): Shape4 => [s[0], s[2], s[3], s[1]];
 
+/**
+ * 'same' padding where the kernel does not reach the last input row or column ((out - 1)·stride + kernel < in,
+ * e.g. a 2x2 kernel with stride 3): TensorFlow pads nothing there, but the stock wasm kernels hand XNNPACK its
+ * "TensorFlow SAME" flag, which computes a negative padding and a wrong output (every value, seen on Conv2D,
+ * FusedConv2D and DepthwiseConv2dNative; pooling is right). Returns the explicit pads TensorFlow uses instead,
+ * or undefined when 'same' is safe as it is.
+ */
+export function explicitSamePads(tf: KernelContext['tf'], attrs: NamedAttrMap, xShape: number[], filterShape: number[], depthwise: boolean): Pad2D | undefined {
+  if (attrs.pad !== 'same' || attrs.dataFormat === 'NCHW') return undefined;
+  const info = tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, attrs.strides as number, (attrs.dilations ?? 1) as number,
+    'same', undefined, depthwise, 'channelsLast');
+  const reaches = (out: number, stride: number, kernel: number, inSize: number) => (out - 1) * stride + kernel >= inSize;
+  if (reaches(info.outHeight, info.strideHeight, info.effectiveFilterHeight, info.inHeight)
+    && reaches(info.outWidth, info.strideWidth, info.effectiveFilterWidth, info.inWidth)) return undefined;
+  const { top, bottom, left, right } = info.padInfo;
+  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+}
+
 function rounds(attrs: NamedAttrMap): boolean {
   const r = attrs.dimRoundingMode;
   return (r === 'ceil' || r === 'round') && typeof attrs.pad !== 'string';
@@ -260,7 +317,10 @@ export function conv2dKernels(ctx: KernelContext): KernelOverride[] {
   const conv2D: WasmKernelFunc = ({ inputs, backend, attrs = {} }) => {
     const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
     const nchw = attrs.dataFormat === 'NCHW';
-    if (!nchw && !rounds(attrs)) return stockConv2D!({ inputs, backend, attrs });
+    if (!nchw && !rounds(attrs)) {
+      const pad = explicitSamePads(tf, attrs, x.shape, filter.shape, false);
+      return stockConv2D!({ inputs, backend, attrs: pad ? { ...attrs, pad } : attrs });
+    }
     return withScope(tf, backend, s => {
       const xn = nchw ? s.run('Transpose', { x }, { perm: NCHW_TO_NHWC }) : x;
       const pad = nchw ? padToNHWC(attrs.pad) : attrs.pad as Pad2D;
@@ -307,19 +367,25 @@ export function conv2dKernels(ctx: KernelContext): KernelOverride[] {
 
   // Fused and depthwise forward convolutions are right on XNNPACK except for rounded output sizes
   // and NCHW; those rare cases run on the cpu kernel.
-  const guarded = (name: string): WasmKernelFunc => {
+  const guarded = (name: string, depthwise: boolean): WasmKernelFunc => {
     const stock = ctx.original(name)!;
     const onCpu = ctx.onCpu(name);
-    return args => (rounds(args.attrs ?? {}) || args.attrs?.dataFormat === 'NCHW' ? onCpu : stock)(args);
+    return args => {
+      const attrs = args.attrs ?? {};
+      if (rounds(attrs) || attrs.dataFormat === 'NCHW') return onCpu(args);
+      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+      const pad = explicitSamePads(tf, attrs, x.shape, filter.shape, depthwise);
+      return stock(pad ? { ...args, attrs: { ...attrs, pad } } : args);
+    };
   };
 
   return [
-    { name: 'Conv2D', why: "'ceil'/'round' output sizes (stock leaves the last row unwritten) and NCHW (stock throws)", kernelFunc: conv2D },
+    { name: 'Conv2D', why: "'ceil'/'round' output sizes (stock leaves the last row unwritten), NCHW (stock throws), 'same' with a kernel that misses the last rows (stock is wrong)", kernelFunc: conv2D },
     { name: 'Conv2DBackpropInput', why: 'stock is a scalar loop ~15x slower than Conv2D; one XNNPACK convolution with a cached re-laid-out filter', kernelFunc: backpropInput },
     { name: 'Conv2DBackpropFilter', why: 'missing on wasm; one XNNPACK convolution with batch and channels swapped', kernelFunc: backpropFilter },
-    { name: 'FusedConv2D', why: "rounded output sizes and NCHW go to the cpu kernel (stock is wrong / throws)", kernelFunc: guarded('FusedConv2D') },
-    { name: 'DepthwiseConv2dNative', why: 'rounded output sizes and NCHW go to the cpu kernel', kernelFunc: guarded('DepthwiseConv2dNative') },
-    { name: 'FusedDepthwiseConv2D', why: 'rounded output sizes and NCHW go to the cpu kernel', kernelFunc: guarded('FusedDepthwiseConv2D') },
+    { name: 'FusedConv2D', why: "rounded output sizes and NCHW go to the cpu kernel (stock is wrong / throws); 'same' with a kernel that misses the last rows gets explicit pads", kernelFunc: guarded('FusedConv2D', false) },
+    { name: 'DepthwiseConv2dNative', why: "rounded output sizes and NCHW go to the cpu kernel; 'same' with a kernel that misses the last rows gets explicit pads", kernelFunc: guarded('DepthwiseConv2dNative', true) },
+    { name: 'FusedDepthwiseConv2D', why: "rounded output sizes and NCHW go to the cpu kernel; 'same' with a kernel that misses the last rows gets explicit pads", kernelFunc: guarded('FusedDepthwiseConv2D', true) },
   ];
 }
 
