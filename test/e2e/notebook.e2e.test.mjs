@@ -21,7 +21,7 @@ before(async () => {
 });
 after(() => workbench?.close());
 
-test('Run All on the getting-started sample renders text and an image tensor', { timeout: 150000 }, async () => {
+test('Run All on the getting-started sample renders text and an image tensor', { timeout: 240000 }, async () => {
   const soft = []; // checks that should not stop the scenario; reported at the end
   await workbench.keepEvidence(() => scenario(soft));
   assert.deepEqual(soft, [], 'soft checks');
