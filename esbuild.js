@@ -2,7 +2,8 @@
 //   dist/extension.js   extension host (cjs, node, `vscode` external)
 //   dist/kernel.js      kernel process, dist/lib.js course library, dist/cli.js headless runner (cjs, node)
 //   dist/renderers/*.js notebook renderers (esm, browser)
-// tfjs and esbuild stay external and are required from node_modules: one TF.js engine per process.
+// tfjs and esbuild stay external and are required from node_modules: one TF.js engine per process; h5wasm
+// (ESM with its own .wasm) is imported from node_modules when a Keras .h5 file is read.
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -10,7 +11,7 @@ const path = require('path');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const nodeExternal = ['vscode', 'esbuild', '@tensorflow/*', 'webgpu', '@vladmandic/*'];
+const nodeExternal = ['vscode', 'esbuild', '@tensorflow/*', 'webgpu', '@vladmandic/*', 'h5wasm', 'h5wasm/*'];
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 
 const renderersDir = path.join(__dirname, 'renderers');

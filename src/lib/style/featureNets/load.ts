@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type { FeatureNet, FeatureNetName } from '../types';
 import { loadResNet50 } from './resnet50';
+import { isHdf5Path, readKerasH5Vgg19 } from './kerasH5';
 import { isMatFilePath, readMatConvNetVgg19 } from './matConvNet';
 import { readKerasVgg19Weights, Vgg19Features, type Vgg19Weights } from './vgg19';
 import { layersModelJsonPath } from './weightFiles';
@@ -11,9 +12,10 @@ export interface LoadFeatureNetOptions {
   name: FeatureNetName;
   /**
    * resnet50: a folder written by scripts/derive-resnet50.mjs (default: the shipped models/resnet50-style).
-   * vgg19 (required): the course's MatConvNet file imagenet-vgg-verydeep-19.mat (any path ending in .mat), a Keras
-   * VGG19 converted to TF.js (its folder or model.json; layer names block1_conv1 …), or the weights in memory
-   * keyed 'conv1_1' … 'conv5_4', each `{kernel: [3,3,in,out], bias: [out]}`.
+   * vgg19 (required): the course's weight files as they are — Keras' vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
+   * (TF2 assignment; any .h5/.keras of a keras.applications.VGG19) or MatConvNet's imagenet-vgg-verydeep-19.mat
+   * (TF1 assignment) — a Keras VGG19 converted to TF.js (its folder or model.json; layer names block1_conv1 …),
+   * or the weights in memory keyed 'conv1_1' … 'conv5_4', each `{kernel: [3,3,in,out], bias: [out]}`.
    */
   weights?: string | Vgg19Weights;
   /** vgg19 only: 'max' (default) or 'avg' pooling between blocks. */
@@ -24,8 +26,9 @@ export interface LoadFeatureNetOptions {
 }
 
 export const VGG19_WEIGHTS_HELP =
-  'VGG-19 weights are not shipped with the extension. The course\'s imagenet-vgg-verydeep-19.mat (MatConvNet) loads as it is: ' +
-  'loadFeatureNet({name: "vgg19", weights: "path/to/imagenet-vgg-verydeep-19.mat"}). Or convert Keras\' ImageNet weights in Python: ' +
+  'VGG-19 weights are not shipped with the extension. The course\'s files load as they are: ' +
+  'loadFeatureNet({name: "vgg19", weights: "path/to/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"}) (Keras, the TF2 assignment) ' +
+  'or weights: "path/to/imagenet-vgg-verydeep-19.mat" (MatConvNet, the TF1 assignment). Or convert Keras\' ImageNet weights in Python: ' +
   '`m = tf.keras.applications.VGG19(weights="imagenet", include_top=False); m.save("vgg19.h5")`, then ' +
   '`tensorflowjs_converter --input_format keras vgg19.h5 vgg19_tfjs/` (pip install tensorflowjs; ' +
   '--quantize_float16 halves the 80 MB), and call loadFeatureNet({name: "vgg19", weights: "path/to/vgg19_tfjs"}). ' +
@@ -46,6 +49,12 @@ export async function loadFeatureNet(options: LoadFeatureNetOptions): Promise<Fe
     case 'vgg19': {
       if (weights === undefined) throw new Error(`loadFeatureNet: vgg19 needs weights. ${VGG19_WEIGHTS_HELP}`);
       const vggOptions = { pooling: options.pooling, channelOrder: options.channelOrder };
+      if (typeof weights === 'string' && /\.keras$/i.test(weights)) {
+        throw new Error(`loadFeatureNet: ${weights} is a Keras 3 archive (a zip); unzip it and pass its model.weights.h5`);
+      }
+      if (typeof weights === 'string' && isHdf5Path(weights)) {
+        return new Vgg19Features(await readKerasH5Vgg19(weights), vggOptions);
+      }
       if (typeof weights === 'string' && isMatFilePath(weights)) {
         return new Vgg19Features(readMatConvNetVgg19(weights), { ...vggOptions, channelOrder: options.channelOrder ?? 'rgb' });
       }
