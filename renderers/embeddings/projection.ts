@@ -51,6 +51,21 @@ export function seededGaussian(random: () => number): () => number {
   };
 }
 
+/**
+ * Flips the signs of `next`'s axes (n points x 2, row-major) to agree with `previous` (same points): PCA fixes
+ * each axis only up to its sign, so a view redrawn with slightly changed embeddings (an encoder training) could
+ * mirror from one update to the next. Returns `next`, changed in place.
+ */
+export function alignAxes(next: Coordinates, previous: Coordinates | undefined): Coordinates {
+  if (!previous || previous.length !== next.length) return next;
+  for (let axis = 0; axis < 2; axis++) {
+    let agreement = 0;
+    for (let i = axis; i < next.length; i += 2) agreement += next[i] * previous[i];
+    if (agreement < 0) for (let i = axis; i < next.length; i += 2) next[i] = -next[i];
+  }
+  return next;
+}
+
 export function pcaProjection(vectors: ReadonlyArray<ArrayLike<number>>): ProjectionResult {
   const result = pca(vectors, 2);
   const share = result.explained.map(e => (Number.isFinite(e) ? `${(100 * e).toFixed(1)}%` : '–'));

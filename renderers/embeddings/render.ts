@@ -13,7 +13,7 @@ import { buildModel, type Model } from './model';
 import { neighboursView } from './neighbours';
 import { parseEmbeddingsPayload, type EmbeddingsPayload, type ProjectionMethod } from './payload';
 import {
-  allFinite, createStepper, DEFAULT_SEED, MIN_POINTS_STOCHASTIC, pcaProjection, runInChunks, type Coordinates,
+  alignAxes, allFinite, createStepper, DEFAULT_SEED, MIN_POINTS_STOCHASTIC, pcaProjection, runInChunks, type Coordinates,
 } from './projection';
 import { rocView } from './roc';
 import { scatterView } from './scatter';
@@ -27,8 +27,19 @@ const TITLE_CHARS = 120;
 export const MAX_POINTS = 2500;
 
 
-/** Replaces `element`'s content with the embeddings output described by `data` (the parsed JSON payload). */
-export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: AbortSignal): RenderHandle {
+/** What a reader chose in a view, kept when the same output is drawn again with new data (see ViewState). */
+interface ViewState { points: number; method: ProjectionMethod; threshold: number; pca?: Coordinates }
+
+function viewState(previous: unknown, points: number): ViewState | undefined {
+  const p = previous as Partial<ViewState> | undefined;
+  return p && p.points === points && typeof p.threshold === 'number' && (p.method === 'pca' || p.method === 'umap' || p.method === 'tsne')
+    ? p as ViewState : undefined;
+}
+
+/** Replaces `element`'s content with the embeddings output described by `data` (the parsed JSON payload).
+ *  `previous`: the state of the view this one replaces (same output, updated): its projection, threshold and
+ *  PCA orientation carry over when the points are the same in number. */
+export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: AbortSignal, previous?: unknown): RenderHandle {
   ensureStyle(element, 'theme', THEME_CSS);
   ensureStyle(element, 'embeddings', EMBEDDINGS_CSS);
   const lifetime = new AbortController();
@@ -47,10 +58,10 @@ export function renderEmbeddings(element: HTMLElement, data: unknown, signal?: A
     renderError(element, error);
     return { ready: Promise.resolve(), dispose };
   }
-  const view = new EmbeddingsView(element, model, lifetime.signal);
+  const view = new EmbeddingsView(element, model, lifetime.signal, viewState(previous, model.n));
   element.replaceChildren(view.root);
   view.start();
-  return { ready: Promise.resolve(), dispose };
+  return { ready: Promise.resolve(), dispose, state: () => view.state() };
 }
 
 /** Shows why an output cannot be drawn, e.g. a hand-edited notebook with a broken payload. */
@@ -83,13 +94,13 @@ class EmbeddingsView {
   private readonly numberInput: HTMLInputElement;
   private readonly verification: HTMLElement;
 
-  constructor(element: HTMLElement, private readonly model: Model, private readonly signal: AbortSignal) {
+  constructor(element: HTMLElement, private readonly model: Model, private readonly signal: AbortSignal, private readonly previous?: ViewState) {
     const { payload, n, identities } = model;
     this.theme = readTheme(element);
     const theme = () => this.theme;
     this.seed = payload.seed ?? DEFAULT_SEED;
-    this.method = payload.projection ?? 'pca';
-    this.threshold = clampTo(payload.threshold, model.range);
+    this.method = previous?.method ?? payload.projection ?? 'pca';
+    this.threshold = clampTo(previous?.threshold ?? payload.threshold, model.range);
 
     this.methodButtons = (['pca', 'umap', 'tsne'] as const).map(method => {
       const button = h('button', { type: 'button', 'data-method': method, 'aria-pressed': String(method === this.method) }, [METHOD_NAMES[method]]);
@@ -175,6 +186,11 @@ class EmbeddingsView {
     signal.addEventListener('abort', () => observer.disconnect(), { once: true });
   }
 
+  /** The reader's choices, for a redraw of this output with new data. */
+  state(): ViewState {
+    return { points: this.model.n, method: this.method, threshold: this.threshold, pca: this.projections.get('pca')?.coordinates ?? this.previous?.pca };
+  }
+
   start(): void {
     // Colours are read again now the root is in the document, where the theme's variables apply.
     this.theme = readTheme(this.root);
@@ -231,7 +247,8 @@ class EmbeddingsView {
       this.projections.set(method, state);
       if (method === 'pca') {
         const result = pcaProjection(this.model.payload.points.map(p => p.vector));
-        Object.assign(state, { coordinates: result.coordinates, caption: `PCA: ${result.note}`, status: 'done' });
+        const coordinates = alignAxes(result.coordinates, this.previous?.pca);
+        Object.assign(state, { coordinates, caption: `PCA: ${result.note}`, status: 'done' });
       } else {
         void this.runStochastic(method, state);
       }

@@ -6,15 +6,18 @@ export interface RenderHandle {
   /** Resolves when everything is drawn. */
   ready: Promise<void>;
   dispose(): void;
+  /** What the reader chose in this view (a projection, a threshold…), handed to the next render of the same
+   *  output: an output updated while its cell runs (display.update) keeps those choices. */
+  state?(): unknown;
 }
 
 /**
  * @param what how an invalid output is named in the error, e.g. 'a tensor output'
- * @param render draws the parsed JSON payload into the element
+ * @param render draws the parsed JSON payload into the element (`previous`: the state of the view it replaces)
  * @param renderError shows a message in place of the output
  */
 export function redrawingRenderer(what: string,
-  render: (element: HTMLElement, data: unknown, signal: AbortSignal) => RenderHandle,
+  render: (element: HTMLElement, data: unknown, signal: AbortSignal, previous?: unknown) => RenderHandle,
   renderError: (element: HTMLElement, message: string) => void): ActivationFunction {
   return () => {
     const rendered = new Map<string, RenderHandle>();
@@ -24,6 +27,7 @@ export function redrawingRenderer(what: string,
     };
     return {
       renderOutputItem(item, element, signal) {
+        const previous = rendered.get(item.id)?.state?.();
         dispose(item.id);
         let data: unknown;
         try {
@@ -32,7 +36,7 @@ export function redrawingRenderer(what: string,
           renderError(element, `Not ${what}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
           return;
         }
-        const handle = render(element, data, signal);
+        const handle = render(element, data, signal, previous);
         rendered.set(item.id, handle);
         return handle.ready;
       },

@@ -8,7 +8,15 @@ import {
 import { buildModel } from '../../renderers/embeddings/model';
 import { parseEmbeddingsPayload } from '../../renderers/embeddings/payload';
 import { jacobiEigen, pca, topEigenpairs } from '../../renderers/embeddings/pca';
-import { createStepper, exactNeighbours, MAX_POINTS_TSNE, runInChunks, seededRandom } from '../../renderers/embeddings/projection';
+import { alignAxes, createStepper, exactNeighbours, MAX_POINTS_TSNE, pcaProjection, runInChunks, seededRandom } from '../../renderers/embeddings/projection';
+// activate.ts types its arguments with the DOM (the renderers' own tsconfig); loaded untyped here, where the
+// Node typecheck has no DOM library.
+interface RenderHandle { ready: Promise<void>; dispose(): void; state?(): unknown }
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { redrawingRenderer } = require('../../renderers/shared/activate') as {
+  redrawingRenderer: (what: string, render: (element: unknown, data: unknown, signal: AbortSignal, previous?: unknown) => RenderHandle,
+    renderError: (element: unknown, message: string) => void) => (context: unknown) => unknown;
+};
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: expected ${expected}, got ${actual}`);
@@ -407,5 +415,46 @@ describe('embeddings renderer: seeded projections', () => {
     assert.throws(() => createStepper('umap', vectors.slice(0, 3), 1), /UMAP needs at least 4 points; this set has 3/);
     const many = Array.from({ length: MAX_POINTS_TSNE + 1 }, (_, i) => [i]);
     assert.throws(() => createStepper('tsne', many, 1), /t-SNE is limited to 1000 points here/);
+  });
+});
+
+describe('embeddings renderer: an output redrawn with new data (display.update while a cell runs)', () => {
+  it('PCA keeps its orientation from one update to the next (each axis is only fixed up to its sign)', () => {
+    // Points on a tilted line plus a little spread; the "update" moves them slightly and mirrors them, which
+    // leaves PCA's axes free to come out either way.
+    const before = Array.from({ length: 12 }, (_, i) => [i, 0.5 * i + Math.sin(i), Math.cos(3 * i)]);
+    const after = before.map(([x, y, z], i) => [-(x + 0.05 * Math.sin(7 * i)), -y, z]);
+    const first = pcaProjection(before).coordinates;
+    const raw = pcaProjection(after).coordinates;
+    const aligned = alignAxes(Float64Array.from(raw), first);
+    for (let axis = 0; axis < 2; axis++) {
+      let agreement = 0;
+      for (let i = axis; i < aligned.length; i += 2) agreement += aligned[i] * first[i];
+      assert.ok(agreement > 0, `axis ${axis} points the same way as before`);
+      for (let i = axis; i < aligned.length; i += 2) assert.equal(Math.abs(aligned[i]), Math.abs(raw[i]), 'only signs change');
+    }
+    assert.deepEqual(Array.from(alignAxes(Float64Array.from(raw), undefined)), Array.from(raw), 'nothing to align with: unchanged');
+    assert.deepEqual(Array.from(alignAxes(Float64Array.from(raw), new Float64Array(4))), Array.from(raw), 'other points: unchanged');
+  });
+
+  it("a renderer gets the state of the view it replaces for the same output id, and only for that id", () => {
+    const calls: Array<{ data: unknown; previous: unknown }> = [];
+    let made = 0;
+    const activate = redrawingRenderer('a test output', (_element, data, _signal, previous): RenderHandle => {
+      calls.push({ data, previous });
+      const mine = { view: ++made };
+      return { ready: Promise.resolve(), dispose: () => undefined, state: () => mine };
+    }, () => undefined);
+    const renderer = activate({} as never) as { renderOutputItem(item: unknown, element: unknown, signal: AbortSignal): unknown };
+    const item = (id: string, value: number) => ({ id, json: () => ({ value }) });
+    const signal = new AbortController().signal;
+    renderer.renderOutputItem(item('a', 1), {}, signal);
+    renderer.renderOutputItem(item('a', 2), {}, signal);
+    renderer.renderOutputItem(item('b', 3), {}, signal);
+    assert.deepEqual(calls, [
+      { data: { value: 1 }, previous: undefined },
+      { data: { value: 2 }, previous: { view: 1 } },
+      { data: { value: 3 }, previous: undefined },
+    ]);
   });
 });
