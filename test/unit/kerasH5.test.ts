@@ -1,5 +1,6 @@
 // VGG-19 from Keras HDF5 weight files (src/lib/style/featureNets/kerasH5.ts, loadFeatureNet with a .h5 path). The
-// files are written here with h5wasm (the HDF5 C library) in the layouts Keras writes: save_weights / the
+// files are written here with h5wasm (the HDF5 C library; Keras 2 layouts in HDF5's earliest format, as h5py
+// writes them) in the layouts Keras writes: save_weights / the
 // keras.applications notop file ('block1_conv1/block1_conv1/kernel:0'), model.save ('model_weights/…') and Keras 3
 // ('layers/block1_conv1/vars/0').
 process.env.CONVNET_BACKEND = process.env.CONVNET_BACKEND || 'wasm';
@@ -16,7 +17,7 @@ import { checkNoTensorLeaks } from './libraryTestKit';
 interface H5Group { create_group(name: string): void; get(name: string): H5Group; create_attribute(name: string, value: unknown): void;
   create_dataset(o: { name: string; data: Float32Array; shape: number[]; dtype: string }): void }
 interface H5Writable extends H5Group { close(): void }
-type H5 = { ready: Promise<unknown>; File: new (file: string, mode: 'w') => H5Writable };
+type H5 = { ready: Promise<unknown>; File: new (file: string, mode: 'w', options?: { libver?: [string, string] }) => H5Writable };
 
 async function h5(): Promise<H5> {
   const specifier = 'h5wasm/node';
@@ -46,7 +47,9 @@ type Layout = 'save_weights' | 'model.save' | 'keras3';
 async function writeKeras(file: string, weights: Record<string, { kernel: Float32Array; bias: Float32Array }>, layout: Layout, layers = VGG19_LAYERS,
   kernelShape = (layer: string) => [...VGG19_KERNEL_SHAPES[layer]]): Promise<void> {
   const H5 = await h5();
-  const f = new H5.File(file, 'w');
+  // Keras 2 files come from h5py, whose default is HDF5's earliest format (superblock 0, symbol-table groups):
+  // written that way here too. Keras 3 files (h5py with newer HDF5 and defaults) take the library's latest.
+  const f = new H5.File(file, 'w', layout === 'keras3' ? undefined : { libver: ['earliest', 'v108'] });
   try {
     let root: H5Group = f;
     if (layout === 'model.save') { f.create_group('model_weights'); root = f.get('model_weights'); }
@@ -83,6 +86,7 @@ describe('VGG-19 from Keras HDF5 files (.h5)', function () {
   it("the notop file's layout loads: the network equals VGG-19 built from the same weights, BGR input", async () => {
     const file = path.join(dir, 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5');
     await writeKeras(file, weights, 'save_weights');
+    assert.equal(fs.readFileSync(file).subarray(0, 9).toString('latin1'), '\x89HDF\r\n\x1a\n\x00', 'an HDF5 file with superblock version 0, as h5py writes by default');
     const fromFile = await loadFeatureNet({ name: 'vgg19', weights: file });
     const bgr = new Vgg19Features(weights, { channelOrder: 'bgr' });
     const rgb = new Vgg19Features(weights, { channelOrder: 'rgb' });
