@@ -9,4 +9,5 @@ export {
   type TopPatchesOptions, type TopPatchesProgress, type TopPatchesResult, type UnitSelection,
 } from './topPatches';
 export { patchesView, patchImage, PatchesView, type PatchesViewOptions } from './view';
+export { fromLayersModel, type LayersModelNetOptions } from './layersModel';
 export * as dataset from './dataset';
