@@ -33,7 +33,8 @@ export function fromLayersModel(model: LayersModel, options: LayersModelNetOptio
     () => `${FN}: the model must take one image batch [n, h, w, channels]; its inputs are ${model.inputs.map(i => `[${i.shape.map(d => d ?? 'n')}]`).join(', ')}`);
   const inputChannels = model.inputs[0].shape[3];
   const layers = model.layers.filter(l => {
-    const shape = l.outputShape;
+    let shape: unknown;
+    try { shape = l.outputShape; } catch { return false; } // a layer shared between branches has no single shape
     return Array.isArray(shape) && shape.length === 4 && !Array.isArray(shape[0]) && l.getClassName() !== 'InputLayer';
   }).map(l => l.name);
   const submodels = new Map<string, LayersModel>();
