@@ -10,11 +10,5 @@ export class ActivationsArgumentError extends Error {
 export const check: Check = checkThrowing(ActivationsArgumentError);
 
 export { shapeOf } from '../ops/shapeOf';
-
-
-/** The running notebook cell's AbortSignal (the kernel aborts it on interrupt); undefined outside a notebook. */
-export function kernelSignal(): AbortSignal | undefined {
-  const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { signal?: AbortSignal } | undefined;
-  return kernel?.signal;
-}
 export { isPositiveInteger } from '../ops/argumentError';
+export { kernelSignal } from '../ops/kernel';

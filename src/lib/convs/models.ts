@@ -5,6 +5,7 @@ import type { LayersModel, Scalar, Sequential, Tensor, Variable } from '@tensorf
 import { tf } from '../tf';
 import { check, isPositiveInteger, shapeOf } from './errors';
 import { seededRandom } from '../ops/random';
+import { kernelSignal } from '../ops/kernel';
 
 export interface Cnn1dOptions {
   /** Samples per input window. */
@@ -118,11 +119,6 @@ export interface ClassifierTrainResult {
   /** true when the signal stopped training early (the weights trained so far are kept). */
   stopped: boolean;
   seconds: number;
-}
-
-function kernelSignal(): AbortSignal | undefined {
-  const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { signal?: AbortSignal } | undefined;
-  return kernel?.signal;
 }
 
 function checkLabelled(fn: string, name: string, data: LabelledTensors | undefined, model: LayersModel): number {

@@ -6,6 +6,7 @@ import { seededRandom as random } from '../ops/random';
 import { tf } from '../tf';
 import { mineTriplets, tripletLoss, type MiningStrategy } from './triplet';
 import { check, shapeOf } from './types';
+import { kernelSignal } from '../ops/kernel';
 
 /** What trainEncoder trains: its variables, and a synchronous differentiable forward pass. */
 export interface TrainableModel {
@@ -67,11 +68,6 @@ function shuffled<T>(items: T[], rand: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-function kernelSignal(): AbortSignal | undefined {
-  const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { signal?: AbortSignal } | undefined;
-  return kernel?.signal;
 }
 
 const positiveInteger = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v > 0;

@@ -6,6 +6,7 @@ import type { StyleLossPoint, StyleProgressFrame, StyleProgressImage, StyleProgr
 import { DISPLAY_SYMBOL_KEY, STYLE_PROGRESS_MIME } from '../../protocol/mime';
 import { toPng } from '../images';
 import { tf } from '../tf';
+import { kernelDisplayFunction } from '../ops/kernel';
 
 /** The kernel's `display` global (or a stand-in with the same shape, e.g. in tests). */
 export interface DisplayLike {
@@ -30,8 +31,8 @@ export const DEFAULT_PROGRESS_LIMITS: ProgressLimits = { minIntervalMs: 250, max
 
 /** The running kernel's display function, when this runs inside a notebook kernel. */
 export function kernelDisplay(): DisplayLike | undefined {
-  const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { display?: DisplayLike } | undefined;
-  return typeof kernel?.display === 'function' ? kernel.display : undefined;
+  const display = kernelDisplayFunction();
+  return typeof display === 'function' ? display as DisplayLike : undefined;
 }
 
 /**

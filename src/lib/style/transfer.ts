@@ -20,6 +20,7 @@ import { PRESET_NAMES, PRESETS, type InitKind, type PixelScale, type PresetName,
 import { kernelDisplay, progressImage, StyleProgressReporter, type DisplayLike, type ProgressLimits } from './progress';
 import { loadFeatureNet, type LoadFeatureNetOptions } from './featureNets';
 import type { FeatureNet, FeatureNetName } from './types';
+import { kernelSignal } from '../ops/kernel';
 
 /** An image: a path or encoded bytes (PNG, JPEG…), or an RGB tensor [h, w, 3] / [1, h, w, 3] with values in 0..1. */
 export type StyleImageInput = Tensor3D | Tensor4D | string | Uint8Array | ArrayBuffer;
@@ -95,11 +96,6 @@ export interface TransferResult {
 }
 
 const FN = 'transfer';
-
-function kernelSignal(): AbortSignal | undefined {
-  const kernel = (globalThis as Record<symbol, unknown>)[Symbol.for('convnet.kernel')] as { signal?: AbortSignal } | undefined;
-  return kernel?.signal;
-}
 
 /** An image argument as a float32 [h, w, 3] tensor in 0..1 (a new tensor, the caller disposes it). */
 export async function toRgbImage(input: StyleImageInput, arg: string, fn = FN): Promise<Tensor3D> {
