@@ -8,10 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Tensor4D } from '@tensorflow/tfjs';
-import { tf, ready } from '../../src/lib/tf';
+import { ready } from '../../src/lib/tf';
 import { loadFeatureNet } from '../../src/lib/style';
-import { Vgg19Features, VGG19_KERNEL_SHAPES, VGG19_LAYERS } from '../../src/lib/style/featureNets/vgg19';
+import { VGG19_KERNEL_SHAPES, VGG19_LAYERS } from '../../src/lib/style/featureNets/vgg19';
+import { assertSameVgg19, seededVgg19Weights, type Vgg19Arrays } from './vgg19TestKit';
 import { checkNoTensorLeaks } from './libraryTestKit';
 
 interface H5Group { create_group(name: string): void; get(name: string): H5Group; create_attribute(name: string, value: unknown): void;
@@ -28,23 +28,10 @@ async function h5(): Promise<H5> {
 
 const kerasName = (layer: string) => layer.replace(/^conv(\d)_(\d)$/, 'block$1_conv$2');
 
-/** Seeded VGG-19 weights, kernels [3, 3, in, out] as Keras stores them. */
-function seededWeights(): Record<string, { kernel: Float32Array; bias: Float32Array }> {
-  let seed = 11;
-  const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
-  const out: Record<string, { kernel: Float32Array; bias: Float32Array }> = {};
-  for (const layer of VGG19_LAYERS) {
-    const [kh, kw, cin, cout] = VGG19_KERNEL_SHAPES[layer];
-    const scale = Math.sqrt(6 / (kh * kw * cin));
-    out[layer] = { kernel: new Float32Array(kh * kw * cin * cout).map(() => next() * scale), bias: new Float32Array(cout).map(() => 0.1 * next()) };
-  }
-  return out;
-}
-
 type Layout = 'save_weights' | 'model.save' | 'keras3';
 
 /** Writes `layers` of `weights` to an .h5 file the way Keras lays it out. */
-async function writeKeras(file: string, weights: Record<string, { kernel: Float32Array; bias: Float32Array }>, layout: Layout, layers = VGG19_LAYERS,
+async function writeKeras(file: string, weights: Vgg19Arrays, layout: Layout, layers = VGG19_LAYERS,
   kernelShape = (layer: string) => [...VGG19_KERNEL_SHAPES[layer]]): Promise<void> {
   const H5 = await h5();
   // Keras 2 files come from h5py, whose default is HDF5's earliest format (superblock 0, symbol-table groups):
@@ -78,7 +65,7 @@ async function writeKeras(file: string, weights: Record<string, { kernel: Float3
 describe('VGG-19 from Keras HDF5 files (.h5)', function () {
   this.timeout(180000);
   let dir: string;
-  const weights = seededWeights();
+  const weights = seededVgg19Weights(11); // kernels [3, 3, in, out], as Keras stores them
   before(async () => { await ready(); dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-h5-')); });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   checkNoTensorLeaks();
@@ -88,23 +75,10 @@ describe('VGG-19 from Keras HDF5 files (.h5)', function () {
     await writeKeras(file, weights, 'save_weights');
     assert.equal(fs.readFileSync(file).subarray(0, 9).toString('latin1'), '\x89HDF\r\n\x1a\n\x00', 'an HDF5 file with superblock version 0, as h5py writes by default');
     const fromFile = await loadFeatureNet({ name: 'vgg19', weights: file });
-    const bgr = new Vgg19Features(weights, { channelOrder: 'bgr' });
-    const rgb = new Vgg19Features(weights, { channelOrder: 'rgb' });
     try {
-      const image = tf.tidy(() => tf.mul(tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 5), 255) as Tensor4D);
-      const probe = ['conv1_1', 'conv3_2', 'conv5_4'];
-      const values = async (net: { activations(x: Tensor4D, l: string[]): Record<string, Tensor4D> }) => {
-        const acts = net.activations(image, probe);
-        const out = await Promise.all(probe.map(l => acts[l].data()));
-        tf.dispose(Object.values(acts));
-        return out.map(a => Array.from(a));
-      };
-      const [got, want, asRgb] = [await values(fromFile), await values(bgr), await values(rgb)];
-      probe.forEach((l, i) => assert.deepEqual(got[i], want[i], `${l}: the .h5 network is VGG-19 with these weights, BGR input`));
-      assert.notDeepEqual(got[0], asRgb[0], 'reading the kernels as RGB would give other activations: the order is checked');
-      image.dispose();
+      await assertSameVgg19(fromFile, weights, 'bgr', '.h5', 5);
     } finally {
-      fromFile.dispose(); bgr.dispose(); rgb.dispose();
+      fromFile.dispose();
     }
   });
 

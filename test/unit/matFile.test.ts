@@ -7,12 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Tensor4D } from '@tensorflow/tfjs';
-import { tf, ready } from '../../src/lib/tf';
+import { ready } from '../../src/lib/tf';
 import { MatFileError, readMatFile, rowMajorFloat32, type MatNumeric, type MatValue } from '../../src/lib/style/featureNets/matFile';
 import { vgg19FromMatConvNet } from '../../src/lib/style/featureNets/matConvNet';
 import { loadFeatureNet } from '../../src/lib/style';
-import { Vgg19Features, VGG19_KERNEL_SHAPES, VGG19_LAYERS } from '../../src/lib/style/featureNets/vgg19';
+import { VGG19_KERNEL_SHAPES, VGG19_LAYERS } from '../../src/lib/style/featureNets/vgg19';
+import { assertSameVgg19, seededVgg19Weights } from './vgg19TestKit';
 import { writeMatFile, type MatIn } from './matWriterKit';
 import { checkNoTensorLeaks } from './libraryTestKit';
 
@@ -101,45 +101,26 @@ describe("VGG-19 from the course's MatConvNet file (imagenet-vgg-verydeep-19.mat
   });
 
   it("loads a full-size file: the network equals VGG-19 built from the same weights in memory, RGB order", async () => {
-    // Seeded weights: small values so activations stay finite through 16 layers.
-    let seed = 7;
-    const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+    const inMemory = seededVgg19Weights(7);
     const layers: MatIn[] = [];
-    const inMemory: Record<string, { kernel: Float32Array; bias: Float32Array }> = {};
     for (const name of VGG19_LAYERS) {
       const [kh, kw, cin, cout] = VGG19_KERNEL_SHAPES[name];
-      const scale = Math.sqrt(6 / (kh * kw * cin));
-      const colMajor = new Float32Array(kh * kw * cin * cout).map(() => next() * scale);
-      const bias = new Float32Array(cout).map(() => 0.1 * next());
-      // row-major [kh, kw, in, out] from the column-major values, written out here index by index
-      const kernel = new Float32Array(colMajor.length);
+      const { kernel, bias } = inMemory[name];
+      // MATLAB's column-major order from the row-major [kh, kw, in, out] values, written out here index by index
+      const colMajor = new Float32Array(kernel.length);
       for (let h = 0; h < kh; h++) for (let w = 0; w < kw; w++) for (let c = 0; c < cin; c++) for (let k = 0; k < cout; k++) {
-        kernel[((h * kw + w) * cin + c) * cout + k] = colMajor[h + kh * (w + kw * (c + cin * k))];
+        colMajor[h + kh * (w + kw * (c + cin * k))] = kernel[((h * kw + w) * cin + c) * cout + k];
       }
-      inMemory[name] = { kernel, bias };
       layers.push({ struct: { name: { text: name }, type: { text: 'conv' }, weights: { cell: [{ dims: [kh, kw, cin, cout], single: colMajor }, { dims: [cout, 1], single: bias }] } } });
       layers.push({ struct: { name: { text: name.replace('conv', 'relu') }, type: { text: 'relu' } } });
     }
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-mat-')), 'imagenet-vgg-verydeep-19.mat');
     fs.writeFileSync(file, writeMatFile({ layers: { cell: layers }, meta: { struct: { description: { text: 'test network' } } } }));
     const fromFile = await loadFeatureNet({ name: 'vgg19', weights: file });
-    const rgb = new Vgg19Features(inMemory, { channelOrder: 'rgb' });
-    const bgr = new Vgg19Features(inMemory, { channelOrder: 'bgr' });
     try {
-      const image = tf.tidy(() => tf.mul(tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 3), 255) as Tensor4D);
-      const probe = ['conv1_1', 'conv3_2', 'conv5_4'];
-      const values = async (net: { activations(x: Tensor4D, l: string[]): Record<string, Tensor4D> }) => {
-        const acts = net.activations(image, probe);
-        const out = await Promise.all(probe.map(l => acts[l].data()));
-        tf.dispose(Object.values(acts));
-        return out.map(a => Array.from(a));
-      };
-      const [got, wantRgb, asBgr] = [await values(fromFile), await values(rgb), await values(bgr)];
-      probe.forEach((l, i) => assert.deepEqual(got[i], wantRgb[i], `${l}: the .mat network is VGG-19 with these weights, RGB input`));
-      assert.notDeepEqual(got[0], asBgr[0], 'reading the kernels as BGR would give other activations: the order is checked');
-      image.dispose();
+      await assertSameVgg19(fromFile, inMemory, 'rgb', '.mat', 3);
     } finally {
-      fromFile.dispose(); rgb.dispose(); bgr.dispose();
+      fromFile.dispose();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
   });
