@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { revealInNotebook, runAllCells } from '../lib/notebookUi.mjs';
+import { pressUntil, revealInNotebook, runAllCells } from '../lib/notebookUi.mjs';
 import { openNotebookWithQuickOpen } from '../lib/server.mjs';
 import { openWorkbench, cellStates } from '../lib/workbench.mjs';
 
@@ -84,21 +84,8 @@ async function scenario(soft) {
   // The threshold slider, from the keyboard: Home accepts no pair, End accepts every pair.
   const slider = view.locator('[data-role="threshold"]').first();
   const before = await verification(view);
-  // A key press reaches the slider only while it has focus, and VS Code may re-create the output's DOM (a
-  // webview relayout) between presses: focus, press, and read back until the readout shows the key's effect.
-  const pressUntil = async (key, done) => {
-    let state;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      await slider.focus();
-      await slider.press(key);
-      await page.waitForTimeout(150);
-      state = await verification(view);
-      if (done(state)) break;
-    }
-    return state;
-  };
-  const none = await pressUntil('Home', v => v.threshold < before.threshold);
-  const all = await pressUntil('End', v => v.threshold > before.threshold);
+  const none = await pressUntil(page, slider, 'Home', () => verification(view), v => v.threshold < before.threshold);
+  const all = await pressUntil(page, slider, 'End', () => verification(view), v => v.threshold > before.threshold);
   console.log('threshold:', { before, none, all });
   assert.equal(none.accepted, 0, 'at the lowest threshold no pair is accepted');
   assert.ok(all.accepted > 0 && all.threshold > none.threshold, 'at the highest threshold pairs are accepted');

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findFrameWith, runAllCells } from '../lib/notebookUi.mjs';
+import { findFrameWith, pressUntil, runAllCells } from '../lib/notebookUi.mjs';
 import { openNotebookWithQuickOpen } from '../lib/server.mjs';
 import { openWorkbench, cellStates } from '../lib/workbench.mjs';
 
@@ -111,17 +111,10 @@ test('an embedding view updated while its cell runs keeps the threshold the read
       }).catch(() => undefined);
     };
     // The reader drags the threshold to its maximum (End), while updates keep arriving.
-    let set;
-    for (let attempt = 0; attempt < 20 && !set; attempt++) {
-      const frame = await findFrameWith(page, selector, 120000);
-      const slider = frame.locator(`${selector} [data-role="threshold"]`).first();
-      await slider.focus().catch(() => {});
-      await slider.press('End').catch(() => {});
-      const now = await readout();
-      if (now && now.threshold > 0.7 + 1e-9) set = now;
-      else await page.waitForTimeout(100);
-    }
-    assert.ok(set, 'the slider took the End key');
+    const slider = async () => (await findFrameWith(page, selector, 120000)).locator(`${selector} [data-role="threshold"]`).first();
+    const moved = now => now !== undefined && now.threshold > 0.7 + 1e-9;
+    const set = await pressUntil(page, slider, 'End', readout, moved, { attempts: 20, settleMs: 100 });
+    assert.ok(moved(set), 'the slider took the End key');
     // Later updates (new titles) must keep that threshold, not go back to the payload's 0.7.
     const later = [];
     const deadline = Date.now() + 60000;

@@ -4,7 +4,7 @@
 // (layer selector, a unit's detail). What a learner sees when opening a course notebook before running it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { revealInNotebook } from '../lib/notebookUi.mjs';
+import { pressUntil, revealInNotebook } from '../lib/notebookUi.mjs';
 import { openNotebookWithQuickOpen } from '../lib/server.mjs';
 import { openWorkbench } from '../lib/workbench.mjs';
 
@@ -34,22 +34,10 @@ test('sample 04: the saved style-transfer progress shows the result, the curves 
 
   // The scrubber walks the saved frames: Home shows the first, End the last.
   const scrubber = view.locator('input[data-role="scrubber"]').first();
-  // A key reaches the scrubber only while it has focus (VS Code may re-lay out the output between presses):
-  // focus, press, and read back until the frame shown changes or ten tries are used.
-  const pressUntil = async (key, changedFrom) => {
-    let value;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      await scrubber.focus();
-      await scrubber.press(key);
-      await page.waitForTimeout(150);
-      value = await scrubber.getAttribute('data-frame-iteration');
-      if (value !== changedFrom) break;
-    }
-    return value;
-  };
-  const first = await pressUntil('Home', 'latest');
+  const frameShown = () => scrubber.getAttribute('data-frame-iteration');
+  const first = await pressUntil(page, scrubber, 'Home', frameShown, v => v !== 'latest');
   const firstSrc = await current.getAttribute('src');
-  const last = await pressUntil('End', first);
+  const last = await pressUntil(page, scrubber, 'End', frameShown, v => v !== first);
   console.log('style progress:', { size, series, first, last });
   assert.notEqual(first, last, 'the scrubber moves between frames');
   assert.notEqual(await current.getAttribute('src'), firstSrc, 'another frame is shown');

@@ -85,3 +85,22 @@ export async function runAllCells(page, soft, { firstOutput, timeout = 90000, wa
   await runAll.first().waitFor({ state: 'visible', timeout });
   return Date.now() - t0;
 }
+
+/**
+ * Presses `key` on an element inside an output webview until `read()` shows its effect (`done(reading)`), at most
+ * `attempts` times, and returns the last reading. A key reaches the element only while it has focus, and VS Code
+ * may re-create the output's DOM (a webview relayout) between presses: each try focuses again, and `target` may
+ * be a function that looks the element up anew.
+ */
+export async function pressUntil(page, target, key, read, done, { attempts = 10, settleMs = 150 } = {}) {
+  let reading;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const element = typeof target === 'function' ? await target() : target;
+    await element.focus().catch(() => {});
+    await element.press(key).catch(() => {});
+    await page.waitForTimeout(settleMs);
+    reading = await read();
+    if (done(reading)) break;
+  }
+  return reading;
+}
